@@ -1,0 +1,110 @@
+// The daemon's configuration: one plain struct, filled from built-in defaults, then a JSON config
+// file, then the environment, then the command line (each layer overriding the one before), and
+// validated as a whole before anything starts.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ollama_proxy {
+
+using Seconds = std::chrono::duration<double>;
+
+struct RemoteConfig {
+    std::string protocol = "http";  // "http" or "https"
+    std::string host;               // required; a name, an IPv4 or an IPv6 address (no brackets)
+    std::uint16_t port = 11434;
+    std::string base_path = "/";  // always starts with '/', never ends with '/' unless it is "/"
+    std::string api_key;          // sent upstream as "Authorization: Bearer <key>"; a secret
+    std::string ca_file;          // extra CA bundle (PEM) for https remotes
+    bool insecure = false;        // skip certificate verification (logged loudly)
+};
+
+struct ServerConfig {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 11434;
+    unsigned threads = 1;
+    std::size_t max_header_bytes = 64 * 1024;
+};
+
+struct OpenAIConfig {
+    std::string base_path = "/v1";
+};
+
+struct AuthToken {
+    std::string key;  // a secret; or "sha256:<hex>"
+    std::optional<unsigned> limit_per_minute;
+    std::string name;
+};
+
+struct AuthConfig {
+    bool enabled = false;
+    std::string header = "x-api-key";
+    std::vector<AuthToken> tokens;
+};
+
+// Every phase of an exchange has its own clock (DESIGN §5). There is deliberately no total cap:
+// a long generation may stream for as long as the remote keeps producing.
+struct TimeoutConfig {
+    Seconds connect{10};         // TCP connect + TLS handshake to the remote
+    Seconds upstream_head{600};  // request sent -> response head; cold model loads take minutes
+    Seconds upstream_idle{300};  // silence between two chunks of an upstream body
+    Seconds client_head{30};     // first byte -> complete request head (slow-loris guard)
+    Seconds client_idle{120};    // silence while reading a client body, or a stalled client write
+    Seconds keep_alive{60};      // idle client connection between requests
+    Seconds pool_idle{30};       // idle pooled upstream connection before it is dropped
+    Seconds drain{30};           // SIGTERM/SIGINT: how long in-flight requests may finish
+    Seconds ready_cache{10};     // /ready: how recent a remote answer must be to skip a probe
+};
+
+struct LogConfig {
+    std::string level = "info";  // trace, debug, info, warn, error, critical, off
+};
+
+struct Config {
+    RemoteConfig remote;
+    ServerConfig server;
+    OpenAIConfig openai;
+    AuthConfig auth;
+    TimeoutConfig timeouts;
+    LogConfig log;
+    std::string config_file;  // empty when none was given
+};
+
+// A configuration problem, phrased as one line for the operator: it names the key, the value
+// and what is allowed, e.g. "remote.port: \"70000\" is not a port (1-65535)".
+struct ConfigError {
+    std::string message;
+};
+
+// What the command line asked for. `exit_code` is set when the process should exit without
+// serving (--help, --version, --print-config, or an error already reported in `output`).
+struct CommandLineOutcome {
+    Config config;
+    std::optional<int> exit_code;
+    std::string output;  // for stdout (help/version/print-config) or stderr (errors); ends in \n
+};
+
+using Environment = std::map<std::string, std::string>;
+
+// Reads `environ` into a map; kept separate so that tests inject their own environment.
+Environment current_environment();
+
+// The whole pipeline: defaults < --config file < environment < command line, then validation.
+CommandLineOutcome parse_command_line(int argc, const char* const* argv, const Environment& env);
+
+// Validates a merged configuration (ranges, paths, the remote-is-ourselves loop).
+std::optional<ConfigError> validate(const Config& config);
+
+// The effective configuration as JSON text in the config-file schema, secrets replaced by
+// "<redacted>".
+std::string redacted_json(const Config& config);
+
+// "http://host:port/base" for log lines and error messages (never contains the API key).
+std::string remote_display(const RemoteConfig& remote);
+
+}  // namespace ollama_proxy

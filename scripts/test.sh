@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs the whole test suite: formatting check, a release
+# build with unit and integration tests, then the same suite under AddressSanitizer and UBSan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+
+echo "== formatting"
+git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run -Werror
+
+echo "== release build and tests"
+cmake --preset release -DOLLAMA_PROXY_WERROR=ON >/dev/null
+cmake --build --preset release
+ctest --preset release --parallel 2
+
+echo "== sanitizer build and tests"
+cmake --preset asan -DOLLAMA_PROXY_WERROR=ON >/dev/null
+cmake --build --preset asan
+ctest --preset asan --parallel 2

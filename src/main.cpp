@@ -1,0 +1,40 @@
+// ollama-proxy: command line -> configuration -> daemon.
+#include "ollama_proxy/config.hpp"
+#include "ollama_proxy/daemon.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+namespace {
+
+void set_up_logging(const ollama_proxy::LogConfig& log) {
+    auto logger = spdlog::stderr_color_mt("ollama-proxy");
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+    logger->set_level(spdlog::level::from_str(log.level));
+    logger->flush_on(spdlog::level::info);
+    spdlog::set_default_logger(logger);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace ollama_proxy;
+    const CommandLineOutcome outcome = parse_command_line(argc, argv, current_environment());
+    if (outcome.exit_code) {
+        std::fputs(outcome.output.c_str(), *outcome.exit_code == 0 ? stdout : stderr);
+        if (!outcome.output.empty() && outcome.output.back() != '\n')
+            std::fputc('\n', *outcome.exit_code == 0 ? stdout : stderr);
+        return *outcome.exit_code;
+    }
+    if (outcome.config.auth.enabled) {
+        std::fputs(
+            "ollama-proxy: auth.enabled: API-key authentication is not available in this "
+            "version; remove the setting or leave it false\n",
+            stderr);
+        return 2;
+    }
+    set_up_logging(outcome.config.log);
+    return run_daemon(outcome.config);
+}

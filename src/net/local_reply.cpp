@@ -1,0 +1,70 @@
+#include "net/local_reply.hpp"
+
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <nlohmann/json.hpp>
+
+namespace ollama_proxy {
+namespace http = beast::http;
+namespace {
+
+// OpenAI's error types by status, so SDKs raise their matching exception classes.
+std::string_view openai_error_type(unsigned status) {
+    switch (status) {
+        case 401:
+            return "authentication_error";
+        case 403:
+            return "permission_error";
+        case 404:
+            return "not_found_error";
+        case 429:
+            return "rate_limit_error";
+        default:
+            return status >= 500 ? "api_error" : "invalid_request_error";
+    }
+}
+
+}  // namespace
+
+LocalReply error_reply(Dialect dialect, unsigned status, std::string_view message) {
+    nlohmann::json body;
+    if (dialect == Dialect::openai) {
+        body["error"] = {{"message", message},
+                         {"type", openai_error_type(status)},
+                         {"param", nullptr},
+                         {"code", nullptr}};
+    } else {
+        body["error"] = message;
+    }
+    LocalReply reply;
+    reply.status = status;
+    reply.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return reply;
+}
+
+awaitable<error_code> send_reply(beast::tcp_stream& client, const LocalReply& reply,
+                                 const ReplyContext& context, SteadyClock::duration timeout) {
+    http::response<http::string_body> res{static_cast<http::status>(reply.status),
+                                          context.version == 10 ? 10 : 11};
+    res.set(http::field::server, "ollama-proxy");
+    res.set(http::field::content_type, reply.content_type);
+    for (const auto& [name, value] : reply.headers)
+        res.set(name, value);
+    if (!context.request_id.empty()) res.set("x-request-id", context.request_id);
+    res.body() = reply.body;
+    res.keep_alive(context.keep_alive);
+    res.prepare_payload();
+    if (context.head_only) res.body().clear();  // keeps the Content-Length of the GET reply
+
+    client.expires_after(timeout);
+    http::response_serializer<http::string_body> serializer{res};
+    // Not a conditional expression: GCC 12 miscompiles co_await inside `?:`.
+    if (context.head_only) {
+        auto [ec, n] = co_await http::async_write_header(client, serializer, use_tuple);
+        co_return ec;
+    }
+    auto [ec, n] = co_await http::async_write(client, serializer, use_tuple);
+    co_return ec;
+}
+
+}  // namespace ollama_proxy

@@ -1,0 +1,79 @@
+// Connections to the remote Ollama: connecting (DNS, TCP, TLS with verification and SNI), and a
+// small per-worker pool of idle keep-alive connections. Each worker thread owns its own pool, so
+// no locking is needed and a connection never changes executor.
+#pragma once
+
+#include "net/asio.hpp"
+#include "ollama_proxy/config.hpp"
+
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace ollama_proxy {
+
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+struct UpstreamConnection {
+    template <class Stream>
+    explicit UpstreamConnection(Stream&& s)
+        : stream(std::in_place_type<std::decay_t<Stream>>, std::forward<Stream>(s)) {}
+
+    std::variant<beast::tcp_stream, TlsStream> stream;
+    // Holds bytes read past the end of the current message; bounded so that an endless chunk
+    // header from a broken remote cannot grow it without limit.
+    beast::flat_buffer buffer{1 << 20};
+    bool reused = false;  // came out of the pool (so a failure may be a stale connection)
+    SteadyClock::time_point idle_since{};
+
+    beast::tcp_stream& lowest();
+    void close();
+};
+
+using UpstreamPtr = std::unique_ptr<UpstreamConnection>;
+
+// The remote as the transport needs it: fixed at start-up, shared read-only by every worker.
+struct UpstreamTarget {
+    RemoteConfig remote;
+    std::string host_header;                 // "host[:port]" as the remote expects it in Host
+    std::string display;                     // "http://host:port/base" for messages
+    std::shared_ptr<net::ssl::context> tls;  // null for http remotes
+};
+
+std::shared_ptr<net::ssl::context> make_tls_context(const RemoteConfig& remote);
+UpstreamTarget make_upstream_target(const RemoteConfig& remote);
+
+// Why no connection could be made, phrased for the client and the log.
+struct ConnectFailure {
+    std::string message;
+};
+
+class UpstreamPool {
+  public:
+    UpstreamPool(const UpstreamTarget& target, const TimeoutConfig& timeouts,
+                 std::size_t max_idle = 64)
+        : target_(target), timeouts_(timeouts), max_idle_(max_idle) {}
+
+    // A live pooled connection if there is one, else a new one.
+    awaitable<std::variant<UpstreamPtr, ConnectFailure>> acquire(net::any_io_executor ex);
+    // A fresh connection, never from the pool (used to retry after a stale pooled one).
+    awaitable<std::variant<UpstreamPtr, ConnectFailure>> connect(net::any_io_executor ex);
+    // Only for connections whose last exchange ended cleanly at a message boundary.
+    void release(UpstreamPtr connection);
+    void clear() { idle_.clear(); }
+    std::size_t idle_count() const { return idle_.size(); }
+
+  private:
+    UpstreamPtr take_live_idle();
+
+    const UpstreamTarget& target_;
+    const TimeoutConfig& timeouts_;
+    std::size_t max_idle_;
+    std::vector<UpstreamPtr> idle_;  // LIFO: the most recently used is the most likely alive
+};
+
+}  // namespace ollama_proxy

@@ -1,0 +1,43 @@
+// The state of a running daemon. `ProxyState` is shared by every thread (immutable configuration
+// plus atomics); each `Worker` is one thread with its own io_context, connection pool and list
+// of idle client connections, so that a connection and everything it touches stay on one thread.
+#pragma once
+
+#include "net/asio.hpp"
+#include "net/upstream.hpp"
+#include "ollama_proxy/config.hpp"
+#include "ops/readiness.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <unordered_set>
+
+namespace ollama_proxy {
+
+struct ProxyState {
+    explicit ProxyState(Config c)
+        : config(std::move(c)), upstream(make_upstream_target(config.remote)) {}
+
+    const Config config;
+    const UpstreamTarget upstream;
+    Readiness readiness;
+    std::atomic<bool> draining{false};
+    std::atomic<int> active_exchanges{0};
+    std::atomic<std::uint64_t> requests{0};
+    std::uint32_t id_prefix = 0;  // random per process, so request ids differ across restarts
+
+    std::string next_request_id();
+};
+
+struct Worker {
+    explicit Worker(ProxyState& s) : state(s), pool(s.upstream, s.config.timeouts) {}
+
+    ProxyState& state;
+    net::io_context ioc{1};
+    UpstreamPool pool;
+    // Client connections waiting for their next request; closed at once when draining starts.
+    std::unordered_set<beast::tcp_stream*> idle_clients;
+};
+
+}  // namespace ollama_proxy

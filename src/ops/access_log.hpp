@@ -1,0 +1,27 @@
+// One line per request, written when the exchange ends. Holds no header values and no query
+// strings, so no credential can reach the log through it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace ollama_proxy {
+
+struct AccessRecord {
+    std::string request_id;
+    std::string peer;
+    std::string method;
+    std::string path;  // without the query string
+    unsigned status = 0;
+    std::uint64_t bytes_in = 0;   // request body bytes relayed
+    std::uint64_t bytes_out = 0;  // response body bytes relayed
+    std::chrono::steady_clock::time_point started;
+    std::optional<std::chrono::steady_clock::duration> upstream_ttfb;
+    std::string outcome = "ok";  // ok, client-gone, upstream-cut, timeout, refused, ...
+};
+
+void write_access_log(const AccessRecord& record);
+
+}  // namespace ollama_proxy

@@ -1,0 +1,380 @@
+#include "relay/passthrough.hpp"
+
+#include "net/header_edit.hpp"
+#include "net/worker.hpp"
+#include "ollama_proxy/header_rules.hpp"
+#include "ollama_proxy/target_path.hpp"
+#include "relay/body_pump.hpp"
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <fmt/format.h>
+
+#include <optional>
+
+namespace ollama_proxy {
+namespace http = beast::http;
+using namespace net::experimental::awaitable_operators;
+
+namespace {
+
+// How the response phase ended. Only `no_head` leaves the client untouched, so only then may the
+// proxy still answer with an error of its own (or retry on a fresh connection).
+struct ResponseOutcome {
+    enum class Kind { complete, no_head, upstream_cut, client_gone } kind = Kind::complete;
+    error_code error;
+    bool upstream_reusable = false;
+    bool client_reusable = false;
+};
+
+bool is_stale_connection_error(const error_code& ec) {
+    return ec == http::error::end_of_stream || ec == net::error::eof ||
+           ec == net::error::connection_reset || ec == net::error::broken_pipe;
+}
+
+class PassthroughExchange {
+  public:
+    PassthroughExchange(Worker& worker, ClientConnection client, Dialect dialect,
+                        AccessRecord& record)
+        : worker_(worker),
+          state_(worker.state),
+          timeouts_(worker.state.config.timeouts),
+          client_(client.stream),
+          client_buffer_(client.buffer),
+          dialect_(dialect),
+          record_(record) {}
+
+    awaitable<bool> run(http::request_parser<http::empty_body>& head);
+
+  private:
+    using RequestParser = http::request_parser<http::buffer_body>;
+
+    void rewrite_request(http::request<http::buffer_body>& req, std::string target) const;
+    awaitable<bool> send_continue();
+    awaitable<PumpResult> send_request(UpstreamConnection& up, RequestParser& request);
+    awaitable<ResponseOutcome> relay_response(UpstreamConnection& up);
+    template <class Up>
+    awaitable<ResponseOutcome> relay_response_on(Up& up, beast::flat_buffer& up_buffer);
+    void frame_response(http::response<http::buffer_body>& res, bool chunked, bool until_close,
+                        bool body_expected);
+    awaitable<void> watch_client();
+    awaitable<bool> finish(UpstreamPtr& up, const ResponseOutcome& outcome);
+    awaitable<bool> reply_error(unsigned status, std::string message, std::string outcome);
+    awaitable<bool> client_body_failed(const error_code& ec);
+    awaitable<bool> no_response(const error_code& ec);
+
+    Worker& worker_;
+    ProxyState& state_;
+    const TimeoutConfig& timeouts_;
+    beast::tcp_stream& client_;
+    beast::flat_buffer& client_buffer_;
+    Dialect dialect_;
+    AccessRecord& record_;
+
+    unsigned client_version_ = 11;
+    bool client_keep_alive_ = false;
+    bool is_head_ = false;
+    bool request_complete_ = false;  // the client's request body was read to its end
+};
+
+awaitable<bool> PassthroughExchange::run(http::request_parser<http::empty_body>& head) {
+    const auto& req_head = head.get();
+    client_version_ = req_head.version();
+    client_keep_alive_ = req_head.keep_alive();
+    is_head_ = req_head.method() == http::verb::head;
+    const bool wants_continue = iequals(req_head[http::field::expect], "100-continue");
+
+    TargetVerdict verdict = upstream_target(state_.upstream.remote.base_path, req_head.target());
+    if (!verdict.error.empty()) co_return co_await reply_error(400, verdict.error, "refused");
+
+    RequestParser request{std::move(head)};
+    request.body_limit(boost::none);
+    rewrite_request(request.get(), std::move(verdict.target));
+    const bool has_body = !request.is_done();
+    request_complete_ = !has_body;
+
+    const auto ex = co_await net::this_coro::executor;
+    bool continue_sent = false;
+    for (int attempt = 0;; ++attempt) {
+        // Not a conditional expression: GCC 12 miscompiles co_await inside `?:`.
+        std::variant<UpstreamPtr, ConnectFailure> acquired;
+        if (attempt == 0) {
+            acquired = co_await worker_.pool.acquire(ex);
+        } else {
+            acquired = co_await worker_.pool.connect(ex);
+        }
+        if (auto* failure = std::get_if<ConnectFailure>(&acquired)) {
+            state_.readiness.record_failure(SteadyClock::now(), failure->message);
+            co_return co_await reply_error(502, failure->message, "connect-failed");
+        }
+        UpstreamPtr up = std::move(std::get<UpstreamPtr>(acquired));
+        // Ask for the body only once the remote is known to be there to receive it.
+        if (wants_continue && has_body && !continue_sent) {
+            if (!co_await send_continue()) co_return false;
+            continue_sent = true;
+        }
+        const PumpResult sent = co_await send_request(*up, request);
+        record_.bytes_in = sent.bytes;
+        request_complete_ = request.is_done();
+        if (sent.read_error) {
+            up->close();
+            co_return co_await client_body_failed(sent.read_error);
+        }
+        // A stale pooled connection fails before the remote saw anything; a bodyless request can
+        // safely be sent again on a fresh one.
+        const bool retryable = up->reused && !has_body && attempt == 0;
+        if (sent.write_error && retryable) {
+            up->close();
+            continue;
+        }
+        // If the remote stopped reading the body, it may still have answered (e.g. it refused
+        // the upload): look for its response before giving up.
+        auto raced = co_await (relay_response(*up) || watch_client());
+        if (raced.index() == 1) {
+            up->close();
+            record_.outcome = "client-gone";
+            if (record_.status == 0) record_.status = 499;
+            co_return false;
+        }
+        const auto& outcome = std::get<0>(raced);
+        if (outcome.kind == ResponseOutcome::Kind::no_head && retryable &&
+            is_stale_connection_error(outcome.error)) {
+            up->close();
+            continue;
+        }
+        if (sent.write_error && outcome.kind == ResponseOutcome::Kind::no_head) {
+            up->close();
+            co_return co_await reply_error(
+                502,
+                "remote Ollama at " + state_.upstream.display +
+                    " closed the connection while receiving the request: " +
+                    sent.write_error.message(),
+                "upstream-write-failed");
+        }
+        co_return co_await finish(up, outcome);
+    }
+}
+
+void PassthroughExchange::rewrite_request(http::request<http::buffer_body>& req,
+                                          std::string target) const {
+    const auto length = req.payload_size();
+    const bool chunked = req.chunked();
+    strip_hop_by_hop(req);
+    req.erase(http::field::expect);  // answered here, not forwarded (see send_continue)
+    req.target(target);
+    req.version(11);
+    req.set(http::field::host, state_.upstream.host_header);
+    if (!state_.upstream.remote.api_key.empty())
+        req.set(http::field::authorization, "Bearer " + state_.upstream.remote.api_key);
+    // Framing as the parser saw it, whatever the header fields said.
+    if (chunked) {
+        req.chunked(true);
+    } else if (length && *length > 0) {
+        req.content_length(*length);
+    }
+    req.keep_alive(true);
+}
+
+awaitable<bool> PassthroughExchange::send_continue() {
+    http::response<http::empty_body> interim{http::status::continue_, 11};
+    client_.expires_after(to_steady(timeouts_.client_idle));
+    auto [ec, n] = co_await http::async_write(client_, interim, use_tuple);
+    if (ec) {
+        record_.outcome = "client-gone";
+        record_.status = 499;
+    }
+    co_return !ec;
+}
+
+awaitable<PumpResult> PassthroughExchange::send_request(UpstreamConnection& up,
+                                                        RequestParser& request) {
+    const PumpTimeouts timeouts{to_steady(timeouts_.client_idle),
+                                to_steady(timeouts_.upstream_idle)};
+    co_return co_await std::visit(
+        [&](auto& stream) -> awaitable<PumpResult> {
+            http::request_serializer<http::buffer_body> serializer{request.get()};
+            beast::get_lowest_layer(stream).expires_after(to_steady(timeouts_.upstream_idle));
+            auto [ec, n] = co_await http::async_write_header(stream, serializer, use_tuple);
+            if (ec) co_return PumpResult{{}, ec, 0};
+            co_return co_await pump_body(client_, client_buffer_, request, stream, serializer,
+                                         timeouts);
+        },
+        up.stream);
+}
+
+awaitable<ResponseOutcome> PassthroughExchange::relay_response(UpstreamConnection& up) {
+    co_return co_await std::visit(
+        [&](auto& stream) { return relay_response_on(stream, up.buffer); }, up.stream);
+}
+
+template <class Up>
+awaitable<ResponseOutcome> PassthroughExchange::relay_response_on(Up& up,
+                                                                  beast::flat_buffer& up_buffer) {
+    using Kind = ResponseOutcome::Kind;
+    std::optional<http::response_parser<http::buffer_body>> response;
+    do {  // interim 1xx responses (e.g. 103 Early Hints) are consumed, not relayed
+        response.emplace();
+        response->body_limit(boost::none);
+        response->skip(is_head_);
+        beast::get_lowest_layer(up).expires_after(to_steady(timeouts_.upstream_head));
+        auto [ec, n] = co_await http::async_read_header(up, up_buffer, *response, use_tuple);
+        if (ec) co_return ResponseOutcome{Kind::no_head, ec};
+    } while (response->get().result_int() / 100 == 1);
+
+    const auto now = SteadyClock::now();
+    record_.upstream_ttfb = now - record_.started;
+    state_.readiness.record_answer(now);
+
+    auto& res = response->get();
+    const unsigned status = res.result_int();
+    const bool upstream_keep_alive = res.keep_alive() && !response->need_eof();
+    const bool body_expected = !is_head_ && status != 204 && status != 304;
+    frame_response(res, response->chunked(), response->need_eof(), body_expected);
+
+    http::response_serializer<http::buffer_body> serializer{res};
+    client_.expires_after(to_steady(timeouts_.client_idle));
+    auto [wec, wn] = co_await http::async_write_header(client_, serializer, use_tuple);
+    record_.status = status;
+    if (wec) co_return ResponseOutcome{Kind::client_gone, wec};
+
+    ResponseOutcome outcome{Kind::complete, {}, false, res.keep_alive()};
+    if (body_expected) {
+        const PumpTimeouts timeouts{to_steady(timeouts_.upstream_idle),
+                                    to_steady(timeouts_.client_idle)};
+        const PumpResult pumped =
+            co_await pump_body(up, up_buffer, *response, client_, serializer, timeouts);
+        record_.bytes_out = pumped.bytes;
+        if (pumped.read_error) co_return ResponseOutcome{Kind::upstream_cut, pumped.read_error};
+        if (pumped.write_error) co_return ResponseOutcome{Kind::client_gone, pumped.write_error};
+    }
+    outcome.upstream_reusable = upstream_keep_alive && response->is_done() && up_buffer.size() == 0;
+    co_return outcome;
+}
+
+// Hop-by-hop fields go; framing is set for this client: a body that the remote chunked or
+// delimited by closing is re-chunked for HTTP/1.1 clients, and for HTTP/1.0 clients ends when
+// the connection closes.
+void PassthroughExchange::frame_response(http::response<http::buffer_body>& res, bool chunked,
+                                         bool until_close, bool body_expected) {
+    const auto length = res.has_content_length()
+                            ? std::optional<std::string>(res[http::field::content_length])
+                            : std::nullopt;
+    strip_hop_by_hop(res);
+    if (length) res.set(http::field::content_length, *length);
+    bool keep_alive =
+        client_keep_alive_ && request_complete_ && !state_.draining.load(std::memory_order_relaxed);
+    if (body_expected && (chunked || until_close)) {
+        if (client_version_ >= 11) {
+            res.chunked(true);
+        } else {
+            keep_alive = false;
+        }
+    } else if (!body_expected && chunked) {
+        res.chunked(true);  // a HEAD reply mirrors the framing of the GET it stands for
+    }
+    res.version(client_version_ == 10 ? 10 : 11);
+    res.keep_alive(keep_alive);
+}
+
+// Reads from the client while the remote works: a hang-up (EOF or reset) ends the race and with it
+// the upstream request. Bytes of a pipelined request are kept for the next exchange.
+awaitable<void> PassthroughExchange::watch_client() {
+    const std::size_t room = client_buffer_.max_size() - client_buffer_.size();
+    if (room > 0) {
+        auto [ec, n] = co_await client_.socket().async_read_some(
+            client_buffer_.prepare(std::min<std::size_t>(room, 4096)), use_tuple);
+        if (ec) co_return;
+        client_buffer_.commit(n);
+    }
+    // The client is alive and pipelining; nothing more to learn until the response is done.
+    net::steady_timer forever(co_await net::this_coro::executor, SteadyClock::time_point::max());
+    co_await forever.async_wait(use_tuple);
+}
+
+awaitable<bool> PassthroughExchange::finish(UpstreamPtr& up, const ResponseOutcome& outcome) {
+    using Kind = ResponseOutcome::Kind;
+    switch (outcome.kind) {
+        case Kind::complete:
+            if (outcome.upstream_reusable) {
+                worker_.pool.release(std::move(up));
+            } else {
+                up->close();
+            }
+            co_return outcome.client_reusable;
+        case Kind::no_head:
+            up->close();
+            co_return co_await no_response(outcome.error);
+        case Kind::upstream_cut:
+            // The client already has part of the body: cutting its connection is the only
+            // honest signal left (never a clean end of a truncated stream).
+            up->close();
+            record_.outcome =
+                outcome.error == beast::error::timeout ? "upstream-idle-timeout" : "upstream-cut";
+            co_return false;
+        case Kind::client_gone:
+            up->close();
+            record_.outcome = "client-gone";
+            co_return false;
+    }
+    co_return false;
+}
+
+awaitable<bool> PassthroughExchange::no_response(const error_code& ec) {
+    const std::string& remote = state_.upstream.display;
+    if (ec == beast::error::timeout) {
+        const std::string message =
+            fmt::format("remote Ollama at {} sent no response within {:g} s", remote,
+                        timeouts_.upstream_head.count());
+        state_.readiness.record_failure(SteadyClock::now(), message);
+        co_return co_await reply_error(504, message, "upstream-head-timeout");
+    }
+    const std::string message =
+        is_stale_connection_error(ec)
+            ? "remote Ollama at " + remote + " closed the connection without a response"
+            : "remote Ollama at " + remote + " sent an invalid response: " + ec.message();
+    state_.readiness.record_failure(SteadyClock::now(), message);
+    co_return co_await reply_error(502, message, "upstream-no-response");
+}
+
+awaitable<bool> PassthroughExchange::client_body_failed(const error_code& ec) {
+    record_.status = 400;
+    if (ec == beast::error::timeout) {
+        record_.status = 408;
+        record_.outcome = "client-body-timeout";
+        co_return false;  // the timer already closed the socket; there is no one to tell
+    }
+    if (is_stale_connection_error(ec) || ec == http::error::partial_message) {
+        record_.status = 499;
+        record_.outcome = "client-gone";
+        co_return false;
+    }
+    co_return co_await reply_error(400, "malformed request body: " + ec.message(), "bad-body");
+}
+
+awaitable<bool> PassthroughExchange::reply_error(unsigned status, std::string message,
+                                                 std::string outcome) {
+    record_.status = status;
+    record_.outcome = std::move(outcome);
+    // An unread request body would be parsed as the next request: such a connection must close.
+    const bool keep_alive =
+        client_keep_alive_ && request_complete_ && !state_.draining.load(std::memory_order_relaxed);
+    const ReplyContext context{client_version_, keep_alive, is_head_, record_.request_id};
+    const auto ec = co_await send_reply(client_, error_reply(dialect_, status, message), context,
+                                        to_steady(timeouts_.client_idle));
+    co_return keep_alive && !ec;
+}
+
+}  // namespace
+
+awaitable<bool> relay_passthrough(Worker& worker, ClientConnection client,
+                                  http::request_parser<http::empty_body>& head, Dialect dialect,
+                                  AccessRecord& record) {
+    PassthroughExchange exchange(worker, client, dialect, record);
+    co_return co_await exchange.run(head);
+}
+
+}  // namespace ollama_proxy
