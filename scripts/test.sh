@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 
+# Compiler cache keyed on paths relative to the checkout, so a fresh clone reuses earlier builds.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true
+
 echo "== formatting"
 git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run -Werror
 

@@ -72,4 +72,7 @@ std::string in_quotes(std::string_view text);
 
 std::string lowercase(std::string_view text);
 
+// What a secret is shown as.
+inline constexpr std::string_view kRedacted = "<redacted>";
+
 }  // namespace ollama_proxy::settings
