@@ -5,6 +5,7 @@
 #include "net/worker.hpp"
 #include "ollama_proxy/header_rules.hpp"
 #include "ollama_proxy/target_path.hpp"
+#include "relay/body_pump.hpp"
 #include "relay/passthrough.hpp"
 
 #include <boost/beast/http/empty_body.hpp>
@@ -57,6 +58,7 @@ class Session {
     const TimeoutConfig& timeouts_;
     beast::tcp_stream client_;
     beast::flat_buffer buffer_;
+    std::unique_ptr<char[]> slice_ = std::make_unique_for_overwrite<char[]>(pump_slice_bytes);
     std::string peer_;
 };
 
@@ -119,7 +121,8 @@ awaitable<bool> Session::serve(http::request_parser<http::empty_body>& head) {
     } else if (is_own_endpoint(path)) {
         keep_alive = co_await serve_own(head, path, record);
     } else {
-        keep_alive = co_await relay_passthrough(worker_, {client_, buffer_}, head, dialect, record);
+        keep_alive = co_await relay_passthrough(
+            worker_, {client_, buffer_, {slice_.get(), pump_slice_bytes}}, head, dialect, record);
     }
     write_access_log(record);
     co_return keep_alive;

@@ -5,6 +5,9 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <cerrno>
+#include <sys/socket.h>
+
 namespace ollama_proxy {
 namespace {
 
@@ -119,15 +122,12 @@ UpstreamPtr UpstreamPool::take_live_idle() {
         idle_.pop_back();
         if (now - candidate->idle_since > to_steady(timeouts_.pool_idle)) continue;
         // A closed or chattering idle connection shows up as EOF or readable bytes; only
-        // "would block" means it is still quietly open.
-        auto& socket = candidate->lowest().socket();
-        error_code ec;
+        // "would block" means it is still quietly open. One non-blocking peek, no mode switches.
         char probe = 0;
-        socket.non_blocking(true, ec);
-        socket.receive(net::buffer(&probe, 1), tcp::socket::message_peek, ec);
-        error_code restore;
-        socket.non_blocking(false, restore);
-        if (ec != net::error::would_block || restore) continue;
+        const auto fd = candidate->lowest().socket().native_handle();
+        if (::recv(fd, &probe, 1, MSG_PEEK | MSG_DONTWAIT) >= 0 ||
+            (errno != EAGAIN && errno != EWOULDBLOCK))
+            continue;
         candidate->reused = true;
         return candidate;
     }

@@ -21,7 +21,9 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 struct UpstreamConnection {
     template <class Stream>
     explicit UpstreamConnection(Stream&& s)
-        : stream(std::in_place_type<std::decay_t<Stream>>, std::forward<Stream>(s)) {}
+        : stream(std::in_place_type<std::decay_t<Stream>>, std::forward<Stream>(s)) {
+        buffer.reserve(64 * 1024);  // socket reads are sized by the buffer's free capacity
+    }
 
     std::variant<beast::tcp_stream, TlsStream> stream;
     // Holds bytes read past the end of the current message; bounded so that an endless chunk

@@ -9,8 +9,8 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
-#include <array>
 #include <cstdint>
+#include <span>
 
 namespace ollama_proxy {
 
@@ -27,14 +27,16 @@ struct PumpTimeouts {
     SteadyClock::duration write_idle;
 };
 
-inline constexpr std::size_t pump_slice_bytes = 64 * 1024;
+inline constexpr std::size_t pump_slice_bytes = 64 * 1024;  // a good size for a scratch slice
 
+// `slice` is the caller's scratch space (one per client connection, reused by every exchange):
+// allocating it per body would cost an allocation and page faults on every request.
 template <class In, class Parser, class Out, class Serializer>
 awaitable<PumpResult> pump_body(In& in, beast::flat_buffer& in_buffer, Parser& parser, Out& out,
-                                Serializer& serializer, PumpTimeouts timeouts) {
+                                Serializer& serializer, std::span<char> slice,
+                                PumpTimeouts timeouts) {
     namespace http = beast::http;
     PumpResult result;
-    std::array<char, pump_slice_bytes> slice;
     auto& body = parser.get().body();
     while (!parser.is_done()) {
         body.data = slice.data();
@@ -60,9 +62,10 @@ awaitable<PumpResult> pump_body(In& in, beast::flat_buffer& in_buffer, Parser& p
         }
         result.bytes += got;
     }
-    // A chunked message still owes its last chunk. Any other framing is complete on the wire:
-    // writing "nothing" would only give the peer time to hang up on a finished exchange.
-    if (!serializer.is_done() && parser.get().chunked()) {
+    // A chunked message still owes its last chunk, and a head not yet sent must go. Any other
+    // message is complete on the wire: writing "nothing" would only give the peer time to hang
+    // up on a finished exchange.
+    if (!serializer.is_done() && (parser.get().chunked() || !serializer.is_header_done())) {
         body.data = nullptr;
         body.size = 0;
         body.more = false;

@@ -1,13 +1,12 @@
 #include "relay/passthrough.hpp"
 
+#include "net/hangup_watch.hpp"
 #include "net/header_edit.hpp"
 #include "net/worker.hpp"
 #include "ollama_proxy/header_rules.hpp"
 #include "ollama_proxy/target_path.hpp"
 #include "relay/body_pump.hpp"
 
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/read.hpp>
@@ -18,7 +17,6 @@
 
 namespace ollama_proxy {
 namespace http = beast::http;
-using namespace net::experimental::awaitable_operators;
 
 namespace {
 
@@ -45,6 +43,7 @@ class PassthroughExchange {
           timeouts_(worker.state.config.timeouts),
           client_(client.stream),
           client_buffer_(client.buffer),
+          slice_(client.slice),
           dialect_(dialect),
           record_(record) {}
 
@@ -61,7 +60,6 @@ class PassthroughExchange {
     awaitable<ResponseOutcome> relay_response_on(Up& up, beast::flat_buffer& up_buffer);
     void frame_response(http::response<http::buffer_body>& res, bool chunked, bool until_close,
                         bool body_expected);
-    awaitable<void> watch_client();
     awaitable<bool> finish(UpstreamPtr& up, const ResponseOutcome& outcome);
     awaitable<bool> reply_error(unsigned status, std::string message, std::string outcome);
     awaitable<bool> client_body_failed(const error_code& ec);
@@ -72,6 +70,7 @@ class PassthroughExchange {
     const TimeoutConfig& timeouts_;
     beast::tcp_stream& client_;
     beast::flat_buffer& client_buffer_;
+    std::span<char> slice_;
     Dialect dialect_;
     AccessRecord& record_;
 
@@ -133,14 +132,16 @@ awaitable<bool> PassthroughExchange::run(http::request_parser<http::empty_body>&
         }
         // If the remote stopped reading the body, it may still have answered (e.g. it refused
         // the upload): look for its response before giving up.
-        auto raced = co_await (relay_response(*up) || watch_client());
-        if (raced.index() == 1) {
+        HangupWatch watch;
+        watch.start(client_.socket(), up->lowest().socket());
+        const ResponseOutcome outcome = co_await relay_response(*up);
+        watch.stop(client_.socket());
+        if (watch.client_gone()) {
             up->close();
             record_.outcome = "client-gone";
             if (record_.status == 0) record_.status = 499;
             co_return false;
         }
-        const auto& outcome = std::get<0>(raced);
         if (outcome.kind == ResponseOutcome::Kind::no_head && retryable &&
             is_stale_connection_error(outcome.error)) {
             up->close();
@@ -197,11 +198,15 @@ awaitable<PumpResult> PassthroughExchange::send_request(UpstreamConnection& up,
     co_return co_await std::visit(
         [&](auto& stream) -> awaitable<PumpResult> {
             http::request_serializer<http::buffer_body> serializer{request.get()};
-            beast::get_lowest_layer(stream).expires_after(to_steady(timeouts_.upstream_idle));
-            auto [ec, n] = co_await http::async_write_header(stream, serializer, use_tuple);
-            if (ec) co_return PumpResult{{}, ec, 0};
+            // When body bytes are already buffered the pump writes head and first slice in one
+            // go; otherwise the head goes now, so the remote sees the request without delay.
+            if (request.is_done() || client_buffer_.size() == 0) {
+                beast::get_lowest_layer(stream).expires_after(to_steady(timeouts_.upstream_idle));
+                auto [ec, n] = co_await http::async_write_header(stream, serializer, use_tuple);
+                if (ec) co_return PumpResult{{}, ec, 0};
+            }
             co_return co_await pump_body(client_, client_buffer_, request, stream, serializer,
-                                         timeouts);
+                                         slice_, timeouts);
         },
         up.stream);
 }
@@ -236,17 +241,21 @@ awaitable<ResponseOutcome> PassthroughExchange::relay_response_on(Up& up,
     frame_response(res, response->chunked(), response->need_eof(), body_expected);
 
     http::response_serializer<http::buffer_body> serializer{res};
-    client_.expires_after(to_steady(timeouts_.client_idle));
-    auto [wec, wn] = co_await http::async_write_header(client_, serializer, use_tuple);
     record_.status = status;
-    if (wec) co_return ResponseOutcome{Kind::client_gone, wec};
+    // Same rule as for the request: a head whose first body bytes are already here leaves with
+    // them in one write; otherwise it goes out at once.
+    if (!body_expected || response->is_done() || up_buffer.size() == 0) {
+        client_.expires_after(to_steady(timeouts_.client_idle));
+        auto [wec, wn] = co_await http::async_write_header(client_, serializer, use_tuple);
+        if (wec) co_return ResponseOutcome{Kind::client_gone, wec};
+    }
 
     ResponseOutcome outcome{Kind::complete, {}, false, res.keep_alive()};
     if (body_expected) {
         const PumpTimeouts timeouts{to_steady(timeouts_.upstream_idle),
                                     to_steady(timeouts_.client_idle)};
         const PumpResult pumped =
-            co_await pump_body(up, up_buffer, *response, client_, serializer, timeouts);
+            co_await pump_body(up, up_buffer, *response, client_, serializer, slice_, timeouts);
         record_.bytes_out = pumped.bytes;
         if (pumped.read_error) co_return ResponseOutcome{Kind::upstream_cut, pumped.read_error};
         if (pumped.write_error) co_return ResponseOutcome{Kind::client_gone, pumped.write_error};
@@ -278,21 +287,6 @@ void PassthroughExchange::frame_response(http::response<http::buffer_body>& res,
     }
     res.version(client_version_ == 10 ? 10 : 11);
     res.keep_alive(keep_alive);
-}
-
-// Reads from the client while the remote works: a hang-up (EOF or reset) ends the race and with it
-// the upstream request. Bytes of a pipelined request are kept for the next exchange.
-awaitable<void> PassthroughExchange::watch_client() {
-    const std::size_t room = client_buffer_.max_size() - client_buffer_.size();
-    if (room > 0) {
-        auto [ec, n] = co_await client_.socket().async_read_some(
-            client_buffer_.prepare(std::min<std::size_t>(room, 4096)), use_tuple);
-        if (ec) co_return;
-        client_buffer_.commit(n);
-    }
-    // The client is alive and pipelining; nothing more to learn until the response is done.
-    net::steady_timer forever(co_await net::this_coro::executor, SteadyClock::time_point::max());
-    co_await forever.async_wait(use_tuple);
 }
 
 awaitable<bool> PassthroughExchange::finish(UpstreamPtr& up, const ResponseOutcome& outcome) {

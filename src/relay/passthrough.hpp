@@ -10,6 +10,8 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 
+#include <span>
+
 namespace ollama_proxy {
 
 struct Worker;
@@ -17,6 +19,7 @@ struct Worker;
 struct ClientConnection {
     beast::tcp_stream& stream;
     beast::flat_buffer& buffer;  // may hold bytes of the next (pipelined) request
+    std::span<char> slice;       // scratch space for relaying bodies
 };
 
 // Relays the request whose head was just read. Returns whether the client connection can carry
