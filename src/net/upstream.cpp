@@ -1,12 +1,11 @@
 #include "net/upstream.hpp"
 
+#include "net/socket_peek.hpp"
+
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-
-#include <cerrno>
-#include <sys/socket.h>
 
 namespace ollama_proxy {
 namespace {
@@ -121,12 +120,9 @@ UpstreamPtr UpstreamPool::take_live_idle() {
         UpstreamPtr candidate = std::move(idle_.back());
         idle_.pop_back();
         if (now - candidate->idle_since > to_steady(timeouts_.pool_idle)) continue;
-        // A closed or chattering idle connection shows up as EOF or readable bytes; only
-        // "would block" means it is still quietly open. One non-blocking peek, no mode switches.
-        char probe = 0;
-        const auto fd = candidate->lowest().socket().native_handle();
-        if (::recv(fd, &probe, 1, MSG_PEEK | MSG_DONTWAIT) >= 0 ||
-            (errno != EAGAIN && errno != EWOULDBLOCK))
+        // A closed or chattering idle connection shows up as EOF or readable bytes; only a
+        // quiet socket is still usable.
+        if (peek_socket(candidate->lowest().socket().native_handle()) != PeekResult::quiet)
             continue;
         candidate->reused = true;
         return candidate;
