@@ -1,5 +1,6 @@
 // Cancellation: a client that hangs up mid-stream makes the proxy abort the upstream request at
 // once instead of letting the remote generate for no one.
+#include "support/proxy_fixture.hpp"
 #include "support/servers.hpp"
 
 #include <gtest/gtest.h>
@@ -15,20 +16,9 @@ std::string chat_body(int words) {
            R"("}]})";
 }
 
-class Cancellation : public ::testing::Test {
+class Cancellation : public ProxyAndFake {
   protected:
-    static void SetUpTestSuite() {
-        fake_ = FakeOllama::start();
-        proxy_ = Proxy::start_for(*fake_);
-    }
-    static void TearDownTestSuite() {
-        proxy_.reset();
-        fake_.reset();
-    }
     void SetUp() override { fake_->clear(); }
-    void TearDown() override {
-        if (HasFailure()) std::cout << "proxy log:\n" << proxy_->log() << std::endl;
-    }
 
     // Starts a chat stream with `headers`, reads its first line and hangs up; returns how long
     // after the hang-up the fake recorded the request as aborted.
@@ -57,9 +47,6 @@ class Cancellation : public ::testing::Test {
         }
         return std::chrono::duration_cast<Millis>(Clock::now() - closed);
     }
-
-    static inline std::unique_ptr<FakeOllama> fake_;
-    static inline std::unique_ptr<Proxy> proxy_;
 };
 
 TEST_F(Cancellation, HangUpDuringAStalledStreamAbortsTheUpstreamRequest) {

@@ -1,4 +1,5 @@
 // Connection reuse: client keep-alive, the upstream connection pool, and HTTP/1.0 clients.
+#include "support/proxy_fixture.hpp"
 #include "support/servers.hpp"
 
 #include <gtest/gtest.h>
@@ -9,23 +10,7 @@ namespace {
 const std::string kChat =
     R"({"model":"llama3.2:latest","messages":[{"role":"user","content":"one two three"}]})";
 
-class KeepAlive : public ::testing::Test {
-  protected:
-    static void SetUpTestSuite() {
-        fake_ = FakeOllama::start();
-        proxy_ = Proxy::start_for(*fake_);
-    }
-    static void TearDownTestSuite() {
-        proxy_.reset();
-        fake_.reset();
-    }
-    void TearDown() override {
-        if (HasFailure()) std::cout << "proxy log:\n" << proxy_->log() << std::endl;
-    }
-
-    static inline std::unique_ptr<FakeOllama> fake_;
-    static inline std::unique_ptr<Proxy> proxy_;
-};
+class KeepAlive : public ProxyAndFake {};
 
 TEST_F(KeepAlive, SequentialRequestsShareOneClientConnectionAndPooledUpstreams) {
     const std::string tags = fetch(fake_->port(), make_request("GET", "/api/tags")).body;

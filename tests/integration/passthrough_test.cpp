@@ -1,5 +1,6 @@
 // Passthrough: what the client gets through the proxy is what the fake Ollama answers directly,
 // and what reaches the fake is what the client asked for.
+#include "support/proxy_fixture.hpp"
 #include "support/servers.hpp"
 
 #include <gtest/gtest.h>
@@ -22,20 +23,8 @@ std::vector<std::string> end_to_end_fields(const Response& r) {
     return fields;
 }
 
-class Passthrough : public ::testing::Test {
+class Passthrough : public ProxyAndFake {
   protected:
-    static void SetUpTestSuite() {
-        fake_ = FakeOllama::start();
-        proxy_ = Proxy::start_for(*fake_);
-    }
-    static void TearDownTestSuite() {
-        proxy_.reset();
-        fake_.reset();
-    }
-    void TearDown() override {
-        if (HasFailure()) std::cout << "proxy log:\n" << proxy_->log() << std::endl;
-    }
-
     // The same request sent straight to the fake and through the proxy.
     static void expect_same_as_direct(const std::string& raw) {
         const Response direct = fetch(fake_->port(), raw);
@@ -49,9 +38,6 @@ class Passthrough : public ::testing::Test {
         EXPECT_EQ(proxied.body, direct.body);
         EXPECT_EQ(proxied.end, BodyEnd::clean);
     }
-
-    static inline std::unique_ptr<FakeOllama> fake_;
-    static inline std::unique_ptr<Proxy> proxy_;
 };
 
 TEST_F(Passthrough, GetTagsIsByteIdenticalToTheRemote) {

@@ -1,5 +1,6 @@
 // Streaming: NDJSON lines reach the client as the remote produces them, not when it finishes,
 // and the relayed body is byte-identical to the remote's.
+#include "support/proxy_fixture.hpp"
 #include "support/servers.hpp"
 
 #include <gtest/gtest.h>
@@ -16,20 +17,8 @@ long long ms(Clock::duration d) {
     return std::chrono::duration_cast<Millis>(d).count();
 }
 
-class Streaming : public ::testing::Test {
+class Streaming : public ProxyAndFake {
   protected:
-    static void SetUpTestSuite() {
-        fake_ = FakeOllama::start();
-        proxy_ = Proxy::start_for(*fake_);
-    }
-    static void TearDownTestSuite() {
-        proxy_.reset();
-        fake_.reset();
-    }
-    void TearDown() override {
-        if (HasFailure()) std::cout << "proxy log:\n" << proxy_->log() << std::endl;
-    }
-
     // Streams `body` to `path` through the proxy with the fake pacing lines kInterval apart;
     // checks the timing of their arrival and that the body equals the remote's own.
     static void expect_incremental_stream(const std::string& path, const std::string& body) {
@@ -71,9 +60,6 @@ class Streaming : public ::testing::Test {
         EXPECT_GE(median, kInterval / 2) << "median gap " << median.count() << " ms";
         EXPECT_LE(median, kInterval * 3) << "median gap " << median.count() << " ms";
     }
-
-    static inline std::unique_ptr<FakeOllama> fake_;
-    static inline std::unique_ptr<Proxy> proxy_;
 };
 
 TEST_F(Streaming, ChatLinesArriveAsTheRemoteSendsThem) {
