@@ -224,6 +224,7 @@ awaitable<ResponseOutcome> PassthroughExchange::relay_response_on(Up& up,
     std::optional<http::response_parser<http::buffer_body>> response;
     do {  // interim 1xx responses (e.g. 103 Early Hints) are consumed, not relayed
         response.emplace();
+        response->header_limit(static_cast<std::uint32_t>(state_.config.server.max_header_bytes));
         response->body_limit(boost::none);
         response->skip(is_head_);
         beast::get_lowest_layer(up).expires_after(to_steady(timeouts_.upstream_head));
