@@ -8,14 +8,6 @@
 namespace it {
 namespace {
 
-std::string chat_body(int words) {
-    std::string content;
-    for (int i = 0; i < words; ++i)
-        content += (i == 0 ? "" : " ") + std::string("word");
-    return R"({"model":"llama3.2:latest","messages":[{"role":"user","content":")" + content +
-           R"("}]})";
-}
-
 class Cancellation : public ProxyAndFake {
   protected:
     void SetUp() override { fake_->clear(); }

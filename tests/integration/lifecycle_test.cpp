@@ -8,14 +8,6 @@
 namespace it {
 namespace {
 
-std::string chat_body(int words) {
-    std::string content;
-    for (int i = 0; i < words; ++i)
-        content += (i == 0 ? "" : " ") + std::string("token");
-    return R"({"model":"llama3.2:latest","messages":[{"role":"user","content":")" + content +
-           R"("}]})";
-}
-
 TEST(OwnEndpoints, HealthAnswers200Json) {
     auto proxy = Proxy::start({"--remote-host", "127.0.0.1:" + std::to_string(unused_port())});
     const Response r = fetch(proxy->port(), make_request("GET", "/health"));

@@ -61,6 +61,14 @@ bool serves_tags(std::uint16_t port) {
     }
 }
 
+std::string chat_body(int words) {
+    std::string content;
+    for (int i = 0; i < words; ++i)
+        content += (i == 0 ? "" : " ") + std::string("word");
+    return R"({"model":"llama3.2:latest","messages":[{"role":"user","content":")" + content +
+           R"("}]})";
+}
+
 // ---- FakeOllama ---------------------------------------------------------------------------
 
 FakeOllama::FakeOllama(std::unique_ptr<TempDir> dir, Process process, std::string log_path,

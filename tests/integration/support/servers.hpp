@@ -91,4 +91,8 @@ std::vector<std::string> non_empty_lines(const std::string& text);
 // A GET /api/tags through `port` answered with 200: the server still works.
 bool serves_tags(std::uint16_t port);
 
+// A native /api/chat body whose user message has `words` words; the fake answers with one
+// streamed line per word (plus its own), so `words` sets the length of the stream.
+std::string chat_body(int words);
+
 }  // namespace it
