@@ -14,12 +14,6 @@
 namespace fake_ollama {
 namespace {
 
-// Fixed timings (nanoseconds) so replies are reproducible.
-constexpr std::uint64_t kLoadDuration = 5'000'000;
-constexpr std::uint64_t kPromptEvalDuration = 2'000'000;
-constexpr std::uint64_t kTokenDuration = 10'000'000;
-constexpr std::uint64_t kOverheadDuration = 1'000'000;
-
 constexpr std::array<std::string_view, 4> kThinkLevels{"high", "medium", "low", "max"};
 
 bool is_space(char c) {
@@ -32,47 +26,6 @@ std::string lower(std::string_view s) {
         return static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
     });
     return out;
-}
-
-unsigned count_words(std::string_view text) {
-    unsigned words = 0;
-    bool in_word = false;
-    for (char c : text) {
-        if (is_space(c)) {
-            in_word = false;
-        } else if (!in_word) {
-            in_word = true;
-            ++words;
-        }
-    }
-    return words;
-}
-
-// Raw components in [-1, 1), seeded by the input text.
-std::vector<double> raw_vector(std::string_view input, std::size_t length) {
-    std::uint64_t state = fnv1a(input);
-    std::vector<double> values(length);
-    for (double& v : values) {
-        v = static_cast<double>(splitmix(state) >> 11) * 0x1.0p-53 * 2.0 - 1.0;
-    }
-    return values;
-}
-
-template <class Number>
-void append_number(std::string& out, Number value) {
-    std::array<char, 64> buf{};
-    const auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), value);
-    out.append(buf.data(), ec == std::errc{} ? end : buf.data());
-}
-
-template <class Number>
-void append_array(std::string& out, const std::vector<Number>& values) {
-    out.push_back('[');
-    for (std::size_t i = 0; i < values.size(); ++i) {
-        if (i != 0) out.push_back(',');
-        append_number(out, values[i]);
-    }
-    out.push_back(']');
 }
 
 // keep_alive 0 (number, or a Go duration such as "0" or "0s") asks for an unload.
@@ -139,10 +92,6 @@ std::optional<reply> check_top_logprobs(const ojson& req) {
     const double value = it->get<double>();
     if (value < 0 || value > 20) return error_reply(400, "top_logprobs must be between 0 and 20");
     return std::nullopt;
-}
-
-std::string go_quote(std::string_view s) {
-    return "\"" + std::string(s) + "\"";
 }
 
 // What a generation will emit, before it is shaped into chat or generate lines.
@@ -409,40 +358,21 @@ bool thinks(const model_entry& entry, std::optional<bool> requested) {
     return entry.has("thinking") && requested.value_or(true);
 }
 
-// ---- embed --------------------------------------------------------------------------------
-
-struct embed_inputs {
-    std::vector<std::string> texts;
-    std::optional<reply> error;
-};
-
-embed_inputs read_inputs(const ojson& req) {
-    embed_inputs out;
-    const auto it = req.find("input");
-    if (it == req.end() || it->is_null()) return out;
-    if (it->is_string()) {
-        if (!it->get_ref<const std::string&>().empty()) out.texts.push_back(it->get<std::string>());
-        return out;
-    }
-    if (it->is_array()) {
-        for (const ojson& item : *it) {
-            if (!item.is_string()) {
-                out.error = error_reply(400, "invalid input type");
-                return out;
-            }
-            out.texts.push_back(item.get<std::string>());
-        }
-        return out;
-    }
-    out.error = error_reply(400, "invalid input type");
-    return out;
-}
-
-reply embed_not_found(const std::string& model) {
-    return error_reply(404, "model " + go_quote(model) + " not found, try pulling it first");
-}
-
 }  // namespace
+
+unsigned count_words(std::string_view text) {
+    unsigned words = 0;
+    bool in_word = false;
+    for (char c : text) {
+        if (is_space(c)) {
+            in_word = false;
+        } else if (!in_word) {
+            in_word = true;
+            ++words;
+        }
+    }
+    return words;
+}
 
 std::vector<std::string> split_tokens(std::string_view text) {
     std::vector<std::string> tokens;
@@ -467,19 +397,6 @@ std::string created_at(std::size_t index) {
                   static_cast<unsigned>((seconds / 60) % 60), static_cast<unsigned>(seconds % 60),
                   static_cast<unsigned>((ms % 1000) * 1'000'000));
     return buf.data();
-}
-
-std::vector<float> embedding_for(std::string_view input, std::size_t length) {
-    const std::vector<double> raw = raw_vector(input, length);
-    double norm = 0;
-    for (double v : raw)
-        norm += v * v;
-    norm = std::sqrt(norm);
-    std::vector<float> out(length);
-    for (std::size_t i = 0; i < length; ++i) {
-        out[i] = static_cast<float>(norm > 0 ? raw[i] / norm : 0.0);
-    }
-    return out;
 }
 
 reply handle_chat(std::string_view body) {
@@ -586,79 +503,6 @@ reply handle_generate(std::string_view body) {
                   count_words(prompt) + count_words(string_field(req, "system")), limit.limit);
     if (bool_field(req, "stream", true)) return generate_stream(model, plan, raw);
     return json_reply(generate_done(model, 0, plan, raw, join(plan.content), join(plan.thinking)));
-}
-
-reply handle_embed(std::string_view body) {
-    auto decoded = decode_body(body, "api.EmbedRequest");
-    if (decoded.error) return *decoded.error;
-    const ojson& req = decoded.doc;
-    if (auto err = check_fields(req, "EmbedRequest",
-                                {{"model", json_kind::string, "string"},
-                                 {"truncate", json_kind::boolean, "bool"},
-                                 {"dimensions", json_kind::integer, "int"},
-                                 {"options", json_kind::object, "map[string]interface {}"}})) {
-        return *err;
-    }
-    const embed_inputs inputs = read_inputs(req);
-    if (inputs.error) return *inputs.error;
-    const std::string model = string_field(req, "model");
-    const model_entry* entry = find_model(model);
-    if (entry == nullptr) return embed_not_found(model);
-
-    std::string out = "{\"model\":" + dump(ojson(model)) + ",\"embeddings\":[";
-    if (inputs.texts.empty()) return raw_json_reply(out + "]}");
-
-    unsigned words = 0;
-    for (const auto& text : inputs.texts)
-        words += count_words(text);
-    if (!bool_field(req, "truncate", true) && words > entry->context_length) {
-        return error_reply(400, "the input length exceeds the context length");
-    }
-    std::size_t length = entry->embedding_length;
-    const auto dims = req.find("dimensions");
-    if (dims != req.end() && dims->is_number()) {
-        const double wanted = dims->get<double>();
-        if (wanted > 0 && wanted < static_cast<double>(length)) {
-            length = static_cast<std::size_t>(wanted);
-        }
-    }
-    out.reserve(out.size() + inputs.texts.size() * length * 14 + 128);
-    for (std::size_t i = 0; i < inputs.texts.size(); ++i) {
-        if (i != 0) out.push_back(',');
-        append_array(out, embedding_for(inputs.texts[i], length));
-    }
-    out += "],\"total_duration\":";
-    append_number(out, kLoadDuration + kPromptEvalDuration + kOverheadDuration);
-    out += ",\"load_duration\":";
-    append_number(out, kLoadDuration);
-    out += ",\"prompt_eval_count\":";
-    append_number(out, words);
-    out.push_back('}');
-    return raw_json_reply(std::move(out));
-}
-
-reply handle_embeddings(std::string_view body) {
-    auto decoded = decode_body(body, "api.EmbeddingRequest");
-    if (decoded.error) return *decoded.error;
-    const ojson& req = decoded.doc;
-    if (auto err = check_fields(req, "EmbeddingRequest",
-                                {{"model", json_kind::string, "string"},
-                                 {"prompt", json_kind::string, "string"},
-                                 {"options", json_kind::object, "map[string]interface {}"}})) {
-        return *err;
-    }
-    const std::string model = string_field(req, "model");
-    if (model.empty()) return error_reply(400, "model is required");
-    const model_entry* entry = find_model(model);
-    if (entry == nullptr) return embed_not_found(model);
-
-    const std::string prompt = string_field(req, "prompt");
-    std::string out = "{\"embedding\":";
-    // The legacy route returns the raw, unnormalised vector.
-    append_array(
-        out, prompt.empty() ? std::vector<double>{} : raw_vector(prompt, entry->embedding_length));
-    out.push_back('}');
-    return raw_json_reply(std::move(out));
 }
 
 }  // namespace fake_ollama

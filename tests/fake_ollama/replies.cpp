@@ -153,4 +153,8 @@ bool bool_field(const ojson& doc, std::string_view key, bool fallback) {
     return it->get<bool>();
 }
 
+std::string go_quote(std::string_view s) {
+    return "\"" + std::string(s) + "\"";
+}
+
 }  // namespace fake_ollama

@@ -42,6 +42,9 @@ reply stream_reply(std::vector<std::string> lines);
 
 // Compact JSON; invalid UTF-8 in strings is replaced rather than thrown on.
 std::string dump(const ojson& value);
+
+// A name in double quotes, as Go's %q prints it in Ollama's messages.
+std::string go_quote(std::string_view s);
 // One NDJSON line: compact JSON plus '\n'.
 std::string dump_line(const ojson& value);
 

@@ -1,5 +1,6 @@
 #include "routes.hpp"
 
+#include "embedding.hpp"
 #include "generation.hpp"
 #include "hashing.hpp"
 #include "model_catalog.hpp"
