@@ -3,6 +3,8 @@
 // validated as a whole before anything starts.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -29,11 +31,24 @@ struct ServerConfig {
     std::uint16_t port = 11434;
     unsigned threads = 1;
     std::size_t max_header_bytes = 64 * 1024;
+    // Largest request body the proxy reads whole (OpenAI requests, which it must parse). Bodies
+    // relayed as passthrough are streamed and not bounded by this.
+    std::size_t max_body_bytes = 64 * 1024 * 1024;
 };
 
 struct OpenAIConfig {
     std::string base_path = "/v1";
 };
+
+// Native settings applied to a model's OpenAI requests when the request does not set them: the
+// only way to give OpenAI clients, which cannot express them, e.g. a larger context (num_ctx).
+struct ModelDefaults {
+    nlohmann::json options = nlohmann::json::object();  // native `options` keys
+    nlohmann::json keep_alive;                          // null when not configured
+};
+
+// Keyed by model name as written in the config; "*" applies to every model.
+using ModelDefaultsTable = std::map<std::string, ModelDefaults>;
 
 struct AuthToken {
     std::string key;  // a secret; or "sha256:<hex>"
@@ -72,6 +87,7 @@ struct Config {
     AuthConfig auth;
     TimeoutConfig timeouts;
     LogConfig log;
+    ModelDefaultsTable models;
     std::string config_file;  // empty when none was given
 };
 

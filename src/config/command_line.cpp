@@ -87,7 +87,8 @@ ParseResult<json> from_text(const Setting& setting, const std::string& text) {
         case Kind::Seconds:
             if (auto value = parse_seconds(text)) return {*value, {}};
             break;
-        case Kind::Tokens: {
+        case Kind::Tokens:
+        case Kind::Object: {
             auto value = settings::parse_json(text);
             if (value.ok()) return value;
             return {{}, key + ": " + value.error + " (allowed: " + setting.allowed + ")"};

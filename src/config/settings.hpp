@@ -18,7 +18,7 @@ namespace ollama_proxy::settings {
 
 // How a value is written: decides the JSON type a file must use and how environment and
 // command-line text is converted.
-enum class Kind { Text, Bool, Integer, Seconds, Tokens };
+enum class Kind { Text, Bool, Integer, Seconds, Tokens, Object };
 
 struct Setting {
     std::string_view key;    // dotted path in the config file, e.g. "remote.port"
@@ -35,6 +35,9 @@ struct Setting {
 };
 
 const std::vector<Setting>& all();
+
+// The per-model defaults ("models": {"name" or "*": {"options": {...}, "keep_alive": ...}}).
+Setting models_setting();
 const Setting* find(std::string_view key);
 
 // Dotted names a config file may contain: every key and every section ("remote", "auth", ...).

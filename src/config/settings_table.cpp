@@ -366,6 +366,11 @@ void add_server_settings(std::vector<Setting>& table) {
          "largest request or response head, in bytes"},
         "a size in bytes (1024-16777216)", 1024, 16777216,
         Field{&Config::server, &ServerConfig::max_header_bytes}));
+    table.push_back(
+        integer_setting({"server.maxBodyBytes", "--max-body-size", "OLLAMA_PROXY_MAX_BODY_SIZE",
+                         "largest OpenAI request body, in bytes (larger ones get 413)"},
+                        "a size in bytes (1024-4294967296)", 1024, 4294967296LL,
+                        Field{&Config::server, &ServerConfig::max_body_bytes}));
     table.push_back(text_setting(
         {"openai.basePath", "--openai-base-path", "OLLAMA_PROXY_OPENAI_BASE_PATH",
          "where the OpenAI-compatible API is served"},
@@ -449,6 +454,7 @@ std::vector<Setting> make_table() {
     add_auth_settings(table);
     add_timeout_settings(table);
     add_log_settings(table);
+    table.push_back(models_setting());
     return table;
 }
 
@@ -466,6 +472,8 @@ bool has_kind(Kind kind, const json& value) {
             return value.is_number();
         case Kind::Tokens:
             return value.is_array();
+        case Kind::Object:
+            return value.is_object();
     }
     return false;
 }

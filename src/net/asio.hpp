@@ -22,6 +22,9 @@ using error_code = boost::system::error_code;
 template <class T>
 using awaitable = net::awaitable<T>;
 
+// GCC 12 miscompiles an await that sits inside a condition, a short-circuited operator or `?:`
+// (a wrong resume point: SIGILL, or worse). Await into a variable first, then test it.
+
 // Every I/O result is a value: EOF, resets and timeouts are ordinary events in a proxy.
 inline constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 

@@ -6,6 +6,7 @@
 #include "ollama_proxy/header_rules.hpp"
 #include "ollama_proxy/target_path.hpp"
 #include "relay/body_pump.hpp"
+#include "relay/openai_exchange.hpp"
 #include "relay/passthrough.hpp"
 
 #include <boost/beast/http/empty_body.hpp>
@@ -64,7 +65,8 @@ class Session {
 
 awaitable<void> Session::run() {
     for (bool first = true;; first = false) {
-        if (!co_await wait_for_request(first)) break;
+        const bool arrived = co_await wait_for_request(first);
+        if (!arrived) break;
         http::request_parser<http::empty_body> head;
         head.header_limit(static_cast<std::uint32_t>(state_.config.server.max_header_bytes));
         head.body_limit(boost::none);  // the body is relayed, not held; limits apply per route
@@ -120,6 +122,10 @@ awaitable<bool> Session::serve(http::request_parser<http::empty_body>& head) {
                             to_steady(timeouts_.client_idle));
     } else if (is_own_endpoint(path)) {
         keep_alive = co_await serve_own(head, path, record);
+    } else if (dialect == Dialect::openai) {
+        const std::string below(path.substr(state_.config.openai.base_path.size()));
+        keep_alive = co_await relay_openai(
+            worker_, {client_, buffer_, {slice_.get(), pump_slice_bytes}}, head, below, record);
     } else {
         keep_alive = co_await relay_passthrough(
             worker_, {client_, buffer_, {slice_.get(), pump_slice_bytes}}, head, dialect, record);

@@ -9,6 +9,19 @@ double millis(std::chrono::steady_clock::duration d) {
     return std::chrono::duration<double, std::milli>(d).count();
 }
 
+// A client-chosen name, made safe for a one-line, space-separated log record.
+std::string loggable(const std::string& name) {
+    if (name.empty()) return "-";
+    std::string out = name.substr(0, 128);
+    for (char& c : out) {
+        const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                           (c >= '0' && c <= '9') ||
+                           std::string_view("._:/@+-").find(c) != std::string_view::npos;
+        if (!plain) c = '_';
+    }
+    return out;
+}
+
 }  // namespace
 
 void write_access_log(const AccessRecord& r) {
@@ -16,15 +29,15 @@ void write_access_log(const AccessRecord& r) {
     if (r.upstream_ttfb) {
         spdlog::info(
             "access id={} peer={} method={} path={} status={} in={} out={} ms={:.1f} "
-            "ttfb_ms={:.1f} outcome={}",
+            "ttfb_ms={:.1f} model={} outcome={}",
             r.request_id, r.peer, r.method, r.path, r.status, r.bytes_in, r.bytes_out, total,
-            millis(*r.upstream_ttfb), r.outcome);
+            millis(*r.upstream_ttfb), loggable(r.model), r.outcome);
     } else {
         spdlog::info(
             "access id={} peer={} method={} path={} status={} in={} out={} ms={:.1f} "
-            "ttfb_ms=- outcome={}",
+            "ttfb_ms=- model={} outcome={}",
             r.request_id, r.peer, r.method, r.path, r.status, r.bytes_in, r.bytes_out, total,
-            r.outcome);
+            loggable(r.model), r.outcome);
     }
 }
 

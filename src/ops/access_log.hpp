@@ -13,7 +13,8 @@ struct AccessRecord {
     std::string request_id;
     std::string peer;
     std::string method;
-    std::string path;  // without the query string
+    std::string path;   // without the query string
+    std::string model;  // the model an OpenAI request names; empty elsewhere
     unsigned status = 0;
     std::uint64_t bytes_in = 0;   // request body bytes relayed
     std::uint64_t bytes_out = 0;  // response body bytes relayed

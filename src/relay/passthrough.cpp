@@ -5,9 +5,9 @@
 #include "ollama_proxy/header_rules.hpp"
 #include "ollama_proxy/target_path.hpp"
 #include "relay/body_pump.hpp"
+#include "relay/client_watch.hpp"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/read.hpp>
@@ -62,7 +62,6 @@ class PassthroughExchange {
     awaitable<ResponseOutcome> relay_response_on(Up& up, beast::flat_buffer& up_buffer);
     void frame_response(http::response<http::buffer_body>& res, bool chunked, bool until_close,
                         bool body_expected);
-    awaitable<void> watch_client();
     awaitable<bool> finish(UpstreamPtr& up, const ResponseOutcome& outcome);
     awaitable<bool> reply_error(unsigned status, std::string message, std::string outcome);
     awaitable<bool> client_body_failed(const error_code& ec);
@@ -116,7 +115,8 @@ awaitable<bool> PassthroughExchange::run(http::request_parser<http::empty_body>&
         UpstreamPtr up = std::move(std::get<UpstreamPtr>(acquired));
         // Ask for the body only once the remote is known to be there to receive it.
         if (wants_continue && has_body && !continue_sent) {
-            if (!co_await send_continue()) co_return false;
+            const bool sent = co_await send_continue();
+            if (!sent) co_return false;
             continue_sent = true;
         }
         const PumpResult sent = co_await send_request(*up, request);
@@ -135,7 +135,7 @@ awaitable<bool> PassthroughExchange::run(http::request_parser<http::empty_body>&
         }
         // If the remote stopped reading the body, it may still have answered (e.g. it refused
         // the upload): look for its response before giving up.
-        auto raced = co_await (relay_response(*up) || watch_client());
+        auto raced = co_await (relay_response(*up) || watch_for_hangup(client_, client_buffer_));
         if (raced.index() == 1) {
             up->close();
             record_.outcome = "client-gone";
@@ -289,21 +289,6 @@ void PassthroughExchange::frame_response(http::response<http::buffer_body>& res,
     }
     res.version(client_version_ == 10 ? 10 : 11);
     res.keep_alive(keep_alive);
-}
-
-// Reads from the client while the remote works: a hang-up (EOF or reset) ends the race and with it
-// the upstream request. Bytes of a pipelined request are kept for the next exchange.
-awaitable<void> PassthroughExchange::watch_client() {
-    const std::size_t room = client_buffer_.max_size() - client_buffer_.size();
-    if (room > 0) {
-        auto [ec, n] = co_await client_.socket().async_read_some(
-            client_buffer_.prepare(std::min<std::size_t>(room, 4096)), use_tuple);
-        if (ec) co_return;
-        client_buffer_.commit(n);
-    }
-    // The client is alive and pipelining; nothing more to learn until the response is done.
-    net::steady_timer forever(co_await net::this_coro::executor, SteadyClock::time_point::max());
-    co_await forever.async_wait(use_tuple);
 }
 
 awaitable<bool> PassthroughExchange::finish(UpstreamPtr& up, const ResponseOutcome& outcome) {

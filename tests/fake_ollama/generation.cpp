@@ -238,14 +238,23 @@ std::string tool_call_id(std::string_view name, std::string_view content) {
     return id;
 }
 
-ojson tool_calls_for(const ojson& tools, std::string_view content) {
-    const ojson& first = tools.front();
-    ojson function = first.is_object() && first.contains("function") ? first["function"] : ojson();
+ojson tool_call(const ojson& tool, std::size_t index, std::string_view content) {
+    ojson function = tool.is_object() && tool.contains("function") ? tool["function"] : ojson();
     const std::string name = function.is_object() ? string_field(function, "name") : "";
-    return ojson::array({ojson{
+    return ojson{
         {"id", tool_call_id(name, content)},
-        {"function", {{"index", 0}, {"name", name}, {"arguments", tool_arguments(function)}}},
-    }});
+        {"function", {{"index", index}, {"name", name}, {"arguments", tool_arguments(function)}}},
+    };
+}
+
+// The first tool is called; with "every tool" in the message, each tool once, in one line (as
+// parallel calls arrive from Ollama).
+ojson tool_calls_for(const ojson& tools, std::string_view content) {
+    const std::size_t count = has_word(content, "every tool") ? tools.size() : 1;
+    ojson calls = ojson::array();
+    for (std::size_t i = 0; i < count; ++i)
+        calls.push_back(tool_call(tools[i], i, content));
+    return calls;
 }
 
 ojson assistant_message(std::string_view content) {

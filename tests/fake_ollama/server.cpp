@@ -401,7 +401,8 @@ class session {
             const auto length = parser.content_length();
             if (!r.close && length && *length <= kDrainLimit && !expects_continue(parser.get())) {
                 body_capture body(false);
-                if (co_await read_body(parser, body, 0)) co_return next_step::drop;
+                const auto failed = co_await read_body(parser, body, 0);
+                if (failed) co_return next_step::drop;
                 record_body(ex, body);
             } else {
                 r.close = true;
@@ -415,7 +416,11 @@ class session {
     net::awaitable<next_step> respond(exchange& ex, reply r) {
         if (ex.record) state_.log.set_status(ex.record, r.status);
         ex.streaming = r.streaming && !ex.head;
-        if (ex.fault.slow_head_ms && co_await pause(*ex.fault.slow_head_ms)) {
+        // Awaits are bound to a variable before being tested: GCC 12 miscompiles awaits inside
+        // conditions and short-circuited operators.
+        bool hung_up = false;
+        if (ex.fault.slow_head_ms) hung_up = co_await pause(*ex.fault.slow_head_ms);
+        if (hung_up) {
             finish(ex, outcome::aborted);
             co_return next_step::drop;
         }
@@ -474,7 +479,9 @@ class session {
             const bool inject_error = !die && !stall_here && reached(ex.fault.error_after, i);
             const bool pace = i > 0 && ex.interval_ms > 0 && (i < total || inject_error);
             // Whatever is pending goes out before a pause or a fault takes effect.
-            if ((die || stall_here || pace) && !co_await flush(out)) {
+            bool flushed = true;
+            if (die || stall_here || pace) flushed = co_await flush(out);
+            if (!flushed) {
                 finish(ex, outcome::aborted);
                 co_return next_step::drop;
             }
@@ -489,7 +496,9 @@ class session {
             }
             if (i == total && !inject_error) break;
             // First line at once, then one interval before each following line.
-            if (pace && co_await pause(ex.interval_ms)) {
+            bool gone = false;
+            if (pace) gone = co_await pause(ex.interval_ms);
+            if (gone) {
                 finish(ex, outcome::aborted);
                 co_return next_step::drop;
             }
@@ -500,7 +509,8 @@ class session {
             }
         }
         if (chunked) out += "0\r\n\r\n";
-        if (!co_await flush(out)) {
+        const bool flushed = co_await flush(out);
+        if (!flushed) {
             finish(ex, outcome::aborted);
             co_return next_step::drop;
         }

@@ -1,0 +1,248 @@
+// The response half of chat completions: native chat replies as a chat.completion, and native
+// NDJSON lines as chat.completion.chunk events (DESIGN §5).
+
+#include "ollama_proxy/openai/chat_completions.hpp"
+
+#include "ollama_proxy/openai/request_fields.hpp"
+#include "ollama_proxy/openai/sse.hpp"
+#include "openai/native_reply.hpp"
+
+#include <set>
+
+namespace ollama_proxy::openai {
+namespace {
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+// Every tool call of a reply gets a distinct call_ id: the remote's own when it sent one (so a
+// later tool message can name it), a fresh one otherwise.
+class CallIds {
+  public:
+    explicit CallIds(IdSource& ids) : ids_(ids) {}
+
+    std::string id_for(const json& call) {
+        const auto native = call.find("id");
+        if (native != call.end() && native->is_string() && !native->get<std::string>().empty() &&
+            seen_.insert(native->get<std::string>()).second)
+            return native->get<std::string>();
+        std::string fresh = ids_.make("call_");
+        seen_.insert(fresh);
+        return fresh;
+    }
+
+  private:
+    IdSource& ids_;
+    std::set<std::string> seen_;
+};
+
+std::string arguments_text(const json& function) {
+    const auto arguments = function.find("arguments");
+    if (arguments == function.end() || arguments->is_null()) return "{}";
+    if (arguments->is_string()) return arguments->get<std::string>();
+    return arguments->dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+ordered_json tool_call(const json& native, CallIds& call_ids) {
+    const json function = native.value("function", json::object());
+    ordered_json out;
+    out["id"] = call_ids.id_for(native);
+    out["type"] = "function";
+    out["function"]["name"] = function.value("name", std::string());
+    out["function"]["arguments"] = arguments_text(function);
+    return out;
+}
+
+const json& member(const json& object, const char* key) {
+    static const json empty;
+    if (!object.is_object()) return empty;
+    const auto it = object.find(key);
+    return it == object.end() ? empty : *it;
+}
+
+std::string text_of(const json& object, const char* key) {
+    const json& value = member(object, key);
+    return value.is_string() ? value.get<std::string>() : std::string();
+}
+
+ordered_json choice_of(const json& reply, std::size_t index, CallIds& call_ids) {
+    const json& message = member(reply, "message");
+    const json& native_calls = member(message, "tool_calls");
+    ordered_json calls = ordered_json::array();
+    if (native_calls.is_array()) {
+        for (const auto& call : native_calls)
+            calls.push_back(tool_call(call, call_ids));
+    }
+    const std::string content = text_of(message, "content");
+    const std::string thinking = text_of(message, "thinking");
+
+    ordered_json out_message;
+    out_message["role"] = "assistant";
+    out_message["content"] =
+        content.empty() && !calls.empty() ? ordered_json(nullptr) : ordered_json(content);
+    out_message["refusal"] = nullptr;
+    if (!thinking.empty()) {
+        out_message["reasoning_content"] = thinking;
+        out_message["reasoning"] = thinking;
+    }
+    if (!calls.empty()) out_message["tool_calls"] = std::move(calls);
+
+    ordered_json choice;
+    choice["index"] = index;
+    choice["message"] = std::move(out_message);
+    const json& logprobs = member(reply, "logprobs");
+    choice["logprobs"] = logprobs.is_array() ? chat_logprobs(logprobs) : ordered_json(nullptr);
+    choice["finish_reason"] = finish_reason(reply, !native_calls.empty());
+    return choice;
+}
+
+class ChatStream final : public StreamTranslator {
+  public:
+    ChatStream(Envelope envelope, bool include_usage, IdSource& ids)
+        : include_usage_(include_usage), call_ids_(ids) {
+        ordered_json head;
+        head["id"] = envelope.id;
+        head["object"] = "chat.completion.chunk";
+        head["created"] = envelope.created;
+        head["model"] = envelope.model;
+        head["choices"] = nullptr;
+        // Everything up to the choices array is the same for every chunk of the stream.
+        prefix_ = dump(head);
+        prefix_.resize(prefix_.size() - std::string_view("null}").size());
+    }
+
+    void begin_choice(std::size_t index) override {
+        index_ = index;
+        role_sent_ = false;
+        called_tools_ = false;
+        next_tool_index_ = 0;
+    }
+
+    Step on_line(std::string_view line, std::string& out) override;
+
+    void finish(std::string& out) override {
+        if (include_usage_) {
+            std::string chunk = prefix_ + "[],\"usage\":" + dump(usage_.to_json()) + "}";
+            append_sse_data(out, chunk);
+        }
+        append_sse_done(out);
+    }
+
+    void fail(const ApiError& error, std::string& out) override { append_error_event(out, error); }
+
+  private:
+    void chunk(std::string& out, const ordered_json& delta, std::string_view logprobs,
+               std::string_view finish) const;
+    ordered_json delta_of(const json& message, bool& any);
+
+    std::string prefix_;
+    bool include_usage_;
+    CallIds call_ids_;
+    Usage usage_;
+    std::size_t index_ = 0;
+    bool role_sent_ = false;
+    bool called_tools_ = false;
+    std::size_t next_tool_index_ = 0;
+};
+
+void ChatStream::chunk(std::string& out, const ordered_json& delta, std::string_view logprobs,
+                       std::string_view finish) const {
+    out.append("data: ").append(prefix_);
+    out.append("[{\"index\":").append(std::to_string(index_));
+    out.append(",\"delta\":").append(dump(delta));
+    out.append(",\"logprobs\":").append(logprobs);
+    out.append(",\"finish_reason\":").append(finish);
+    out.append(include_usage_ ? "}],\"usage\":null}\n\n" : "}]}\n\n");
+}
+
+// The delta of one native line; `any` tells whether it carries anything worth a chunk.
+ordered_json ChatStream::delta_of(const json& message, bool& any) {
+    const std::string content = text_of(message, "content");
+    const std::string thinking = text_of(message, "thinking");
+    const json& native_calls = member(message, "tool_calls");
+    const bool has_calls = native_calls.is_array() && !native_calls.empty();
+    any = !role_sent_ || !content.empty() || !thinking.empty() || has_calls;
+
+    ordered_json delta = ordered_json::object();
+    if (!role_sent_) delta["role"] = "assistant";
+    if (!content.empty()) {
+        delta["content"] = content;
+    } else if (!role_sent_) {
+        // The role chunk carries content like OpenAI's: "" for text, null before tool calls.
+        delta["content"] = has_calls ? ordered_json(nullptr) : ordered_json("");
+    }
+    if (!thinking.empty()) {
+        delta["reasoning_content"] = thinking;
+        delta["reasoning"] = thinking;
+    }
+    if (has_calls) {
+        ordered_json calls = ordered_json::array();
+        for (const auto& native : native_calls) {
+            ordered_json call = tool_call(native, call_ids_);
+            ordered_json indexed;
+            indexed["index"] = next_tool_index_++;
+            for (auto& [key, value] : call.items())
+                indexed[key] = std::move(value);
+            calls.push_back(std::move(indexed));
+        }
+        delta["tool_calls"] = std::move(calls);
+        called_tools_ = true;
+    }
+    return delta;
+}
+
+StreamTranslator::Step ChatStream::on_line(std::string_view line, std::string& out) {
+    const json native = parse_native(line);
+    if (!native.is_object()) {
+        fail(unreadable_line_error(), out);
+        return Step::failed;
+    }
+    if (auto message = native_error(native)) {
+        fail(
+            ApiError{
+                500, "remote Ollama failed during generation: " + *message, {}, {}, "server_error"},
+            out);
+        return Step::failed;
+    }
+    bool any = false;
+    const ordered_json delta = delta_of(member(native, "message"), any);
+    const json& logprobs = member(native, "logprobs");
+    const bool has_logprobs = logprobs.is_array() && !logprobs.empty();
+    if (any || has_logprobs) {
+        chunk(out, delta, has_logprobs ? dump(chat_logprobs(logprobs)) : "null", "null");
+        role_sent_ = true;
+    }
+    if (!native.value("done", false)) return Step::more;
+    usage_.add(native);
+    const std::string reason = "\"" + std::string(finish_reason(native, called_tools_)) + "\"";
+    chunk(out, ordered_json::object(), "null", reason);
+    return Step::choice_done;
+}
+
+}  // namespace
+
+std::string chat_completion(const std::vector<json>& replies, const Envelope& envelope,
+                            IdSource& ids) {
+    CallIds call_ids(ids);
+    Usage usage;
+    ordered_json choices = ordered_json::array();
+    for (std::size_t i = 0; i < replies.size(); ++i) {
+        choices.push_back(choice_of(replies[i], i, call_ids));
+        usage.add(replies[i]);
+    }
+    ordered_json out;
+    out["id"] = envelope.id;
+    out["object"] = "chat.completion";
+    out["created"] = envelope.created;
+    out["model"] = envelope.model;
+    out["choices"] = std::move(choices);
+    out["usage"] = usage.to_json();
+    return dump(out);
+}
+
+std::unique_ptr<StreamTranslator> make_chat_stream(Envelope envelope, bool include_usage,
+                                                   IdSource& ids) {
+    return std::make_unique<ChatStream>(std::move(envelope), include_usage, ids);
+}
+
+}  // namespace ollama_proxy::openai

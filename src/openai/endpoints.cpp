@@ -1,0 +1,156 @@
+#include "ollama_proxy/openai/endpoints.hpp"
+
+#include "ollama_proxy/openai/chat_completions.hpp"
+#include "ollama_proxy/openai/completions.hpp"
+#include "ollama_proxy/openai/embeddings.hpp"
+#include "ollama_proxy/openai/models.hpp"
+#include "ollama_proxy/openai/request_fields.hpp"
+#include "openai/native_reply.hpp"
+
+namespace ollama_proxy::openai {
+namespace {
+
+using nlohmann::json;
+
+std::string text(const json& value) {
+    return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+json native_reply(const std::string& body) {
+    json parsed = parse_native(body);
+    if (!parsed.is_object()) {
+        throw ApiError{502, "remote Ollama sent a reply that is not a JSON object", {}, {}, {}};
+    }
+    return parsed;
+}
+
+std::vector<json> native_replies(const std::vector<std::string>& bodies) {
+    std::vector<json> replies;
+    replies.reserve(bodies.size());
+    for (const auto& body : bodies)
+        replies.push_back(native_reply(body));
+    return replies;
+}
+
+Plan chat_plan(std::string_view body, PlanContext& context) {
+    ChatRequest request = translate_chat_request(parse_request_body(body), context.defaults);
+    Plan plan;
+    plan.model = request.model;
+    Envelope envelope{context.ids.make("chatcmpl-"), context.now, request.model};
+    const std::string native = text(request.native);
+    for (int i = 0; i < request.choices; ++i)
+        plan.calls.push_back({"POST", "/api/chat", native});
+    if (request.stream) {
+        plan.stream = make_chat_stream(std::move(envelope), request.include_usage, context.ids);
+    } else {
+        plan.assemble = [envelope = std::move(envelope),
+                         &ids = context.ids](const std::vector<std::string>& bodies) {
+            return chat_completion(native_replies(bodies), envelope, ids);
+        };
+    }
+    return plan;
+}
+
+Plan completion_plan(std::string_view body, PlanContext& context) {
+    CompletionRequest request =
+        translate_completion_request(parse_request_body(body), context.defaults);
+    Plan plan;
+    plan.model = request.model;
+    Envelope envelope{context.ids.make("cmpl-"), context.now, request.model};
+    for (const json& native : request.natives)
+        plan.calls.push_back({"POST", "/api/generate", text(native)});
+    if (request.stream) {
+        plan.stream = make_completion_stream(std::move(envelope), request.include_usage,
+                                             std::move(request.echoes));
+    } else {
+        plan.assemble = [envelope = std::move(envelope), echoes = std::move(request.echoes)](
+                            const std::vector<std::string>& bodies) {
+            return text_completion(native_replies(bodies), echoes, envelope);
+        };
+    }
+    return plan;
+}
+
+Plan embedding_plan(std::string_view body, PlanContext& context) {
+    EmbeddingRequest request =
+        translate_embedding_request(parse_request_body(body), context.defaults);
+    Plan plan;
+    plan.model = request.model;
+    plan.calls.push_back({"POST", "/api/embed", text(request.native)});
+    plan.assemble = [request = std::move(request)](const std::vector<std::string>& bodies) {
+        return embedding_list(native_reply(bodies.front()), request);
+    };
+    return plan;
+}
+
+Plan list_plan() {
+    Plan plan;
+    plan.calls.push_back({"GET", "/api/tags", {}});
+    plan.assemble = [](const std::vector<std::string>& bodies) {
+        return model_list(native_reply(bodies.front()));
+    };
+    return plan;
+}
+
+Plan retrieve_plan(std::string_view tail) {
+    std::string id = model_id_from_path(tail);
+    Plan plan;
+    plan.model = id;
+    plan.calls.push_back({"POST", "/api/show", text(json{{"model", id}})});
+    plan.assemble = [id = std::move(id)](const std::vector<std::string>& bodies) {
+        return model_object(id, native_reply(bodies.front()));
+    };
+    return plan;
+}
+
+[[noreturn]] void wrong_method(std::string_view method, std::string_view path,
+                               std::string_view allowed) {
+    throw ApiError{405,
+                   "Method " + std::string(method) + " is not allowed for " + std::string(path) +
+                       "; use " + std::string(allowed) + ".",
+                   {},
+                   {},
+                   "invalid_request_error"};
+}
+
+}  // namespace
+
+bool takes_body(std::string_view method) {
+    return method == "POST";
+}
+
+Plan plan_request(std::string_view method, std::string_view path, std::string_view body,
+                  PlanContext& context) {
+    const std::string full = std::string(context.base_path) + std::string(path);
+    struct Route {
+        std::string_view path;
+        std::string_view method;
+        Plan (*make)(std::string_view, PlanContext&);
+    };
+    static constexpr Route routes[] = {
+        {"/chat/completions", "POST", chat_plan},
+        {"/completions", "POST", completion_plan},
+        {"/embeddings", "POST", embedding_plan},
+    };
+    for (const Route& route : routes) {
+        if (path != route.path) continue;
+        if (method != route.method) wrong_method(method, full, route.method);
+        return route.make(body, context);
+    }
+    if (path == "/models") {
+        if (method != "GET") wrong_method(method, full, "GET");
+        return list_plan();
+    }
+    constexpr std::string_view models_prefix = "/models/";
+    if (path.substr(0, models_prefix.size()) == models_prefix) {
+        if (method != "GET") wrong_method(method, full, "GET");
+        return retrieve_plan(path.substr(models_prefix.size()));
+    }
+    throw ApiError{404,
+                   "Invalid URL (" + std::string(method) + " " + full + ")",
+                   {},
+                   {},
+                   "invalid_request_error"};
+}
+
+}  // namespace ollama_proxy::openai

@@ -1,0 +1,81 @@
+#include "openai/native_reply.hpp"
+
+#include "ollama_proxy/openai/sse.hpp"
+
+namespace ollama_proxy::openai {
+
+void Usage::add(const nlohmann::json& native) {
+    prompt += native.value("prompt_eval_count", std::int64_t{0});
+    completion += native.value("eval_count", std::int64_t{0});
+}
+
+nlohmann::ordered_json Usage::to_json() const {
+    nlohmann::ordered_json usage;
+    usage["prompt_tokens"] = prompt;
+    usage["completion_tokens"] = completion;
+    usage["total_tokens"] = prompt + completion;
+    return usage;
+}
+
+std::string_view finish_reason(const nlohmann::json& native, bool called_tools) {
+    const auto reason = native.find("done_reason");
+    if (reason != native.end() && *reason == "length") return "length";
+    return called_tools ? "tool_calls" : "stop";
+}
+
+namespace {
+
+nlohmann::ordered_json token_logprob(const nlohmann::json& item) {
+    nlohmann::ordered_json out;
+    out["token"] = item.value("token", std::string());
+    out["logprob"] = item.value("logprob", 0.0);
+    const auto bytes = item.find("bytes");
+    out["bytes"] = bytes != item.end() && bytes->is_array() ? nlohmann::ordered_json(*bytes)
+                                                            : nlohmann::ordered_json(nullptr);
+    return out;
+}
+
+}  // namespace
+
+nlohmann::ordered_json chat_logprobs(const nlohmann::json& native) {
+    nlohmann::ordered_json content = nlohmann::ordered_json::array();
+    for (const auto& item : native) {
+        if (!item.is_object()) continue;
+        nlohmann::ordered_json entry = token_logprob(item);
+        nlohmann::ordered_json top = nlohmann::ordered_json::array();
+        const auto alternatives = item.find("top_logprobs");
+        if (alternatives != item.end() && alternatives->is_array()) {
+            for (const auto& alternative : *alternatives) {
+                if (alternative.is_object()) top.push_back(token_logprob(alternative));
+            }
+        }
+        entry["top_logprobs"] = std::move(top);
+        content.push_back(std::move(entry));
+    }
+    nlohmann::ordered_json out;
+    out["content"] = std::move(content);
+    out["refusal"] = nullptr;
+    return out;
+}
+
+std::optional<std::string> native_error(const nlohmann::json& native) {
+    if (!native.is_object()) return std::nullopt;
+    const auto error = native.find("error");
+    if (error == native.end()) return std::nullopt;
+    return error->is_string() ? error->get<std::string>() : error->dump();
+}
+
+void append_error_event(std::string& out, const ApiError& error) {
+    append_sse_data(out, error.body());
+}
+
+ApiError unreadable_line_error() {
+    return ApiError{
+        502, "remote Ollama sent a stream line that is not valid JSON", {}, {}, "server_error"};
+}
+
+std::string dump(const nlohmann::ordered_json& value) {
+    return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace ollama_proxy::openai

@@ -1,0 +1,41 @@
+// Reading native Ollama replies, shared by the translators: token counts, finish reasons,
+// logprobs, error lines, and the SSE error event every OpenAI stream ends with on failure.
+#pragma once
+
+#include "ollama_proxy/openai/api_error.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace ollama_proxy::openai {
+
+struct Usage {
+    std::int64_t prompt = 0;
+    std::int64_t completion = 0;
+
+    void add(const nlohmann::json& native);  // prompt_eval_count and eval_count of a done line
+    nlohmann::ordered_json to_json() const;  // {prompt_tokens, completion_tokens, total_tokens}
+};
+
+// OpenAI's finish_reason for a native done_reason: a length cut stays "length" even when tools
+// were called; otherwise tool calls make it "tool_calls"; anything else is a normal "stop".
+std::string_view finish_reason(const nlohmann::json& native, bool called_tools);
+
+// Native logprobs ([{token, logprob, bytes?, top_logprobs?}]) in OpenAI's chat shape.
+nlohmann::ordered_json chat_logprobs(const nlohmann::json& native);
+
+// A native line or reply that is an error ({"error": "..."}): its message.
+std::optional<std::string> native_error(const nlohmann::json& native);
+
+// `data: {"error": {...}}`: every SDK version raises on it, and no [DONE] follows.
+void append_error_event(std::string& out, const ApiError& error);
+
+// The error a stream ends with when the remote sends something that is not a native line.
+ApiError unreadable_line_error();
+
+std::string dump(const nlohmann::ordered_json& value);
+
+}  // namespace ollama_proxy::openai

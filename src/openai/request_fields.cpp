@@ -1,0 +1,264 @@
+#include "ollama_proxy/openai/request_fields.hpp"
+
+#include <cmath>
+
+namespace ollama_proxy::openai {
+namespace {
+
+// Depth of the deepest array or object, counted without building anything: nlohmann parses a
+// 100,000-deep document fine but overflows the stack when it later dumps or destroys it.
+bool deeper_than(std::string_view text, int limit) {
+    int depth = 0;
+    bool in_string = false;
+    bool escaped = false;
+    for (const char c : text) {
+        if (in_string) {
+            if (escaped) {
+                escaped = false;
+            } else if (c == '\\') {
+                escaped = true;
+            } else if (c == '"') {
+                in_string = false;
+            }
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            if (++depth > limit) return true;
+        } else if (c == '}' || c == ']') {
+            --depth;
+        }
+    }
+    return false;
+}
+
+// "parse error at line 1, column 9: syntax error while parsing object - ..." without the
+// library's prefix and without its echo of the offending text.
+std::string describe(const json::parse_error& error) {
+    std::string message = error.what();
+    const std::size_t prefix_end = message.find("] ");
+    if (prefix_end != std::string::npos) message.erase(0, prefix_end + 2);
+    const std::size_t echo = message.find("; last read: '");
+    if (echo != std::string::npos) message.erase(echo);
+    return message;
+}
+
+std::string_view type_name(const json& value) {
+    if (value.is_number_integer()) return "integer";
+    if (value.is_number()) return "number";
+    return value.type_name();
+}
+
+}  // namespace
+
+json parse_request_body(std::string_view body) {
+    if (deeper_than(body, kMaxRequestDepth)) {
+        throw invalid_request("The request body is nested deeper than " +
+                              std::to_string(kMaxRequestDepth) + " levels.");
+    }
+    json parsed;
+    try {
+        parsed = json::parse(body);
+    } catch (const json::parse_error& error) {
+        throw invalid_request(
+            "We could not parse the JSON body of your request (" + describe(error) +
+            "). The body must be a JSON object sent with Content-Type: application/json.");
+    }
+    if (!parsed.is_object()) {
+        throw invalid_request("The request body must be a JSON object, not " +
+                              std::string(type_name(parsed)) + ".");
+    }
+    return parsed;
+}
+
+json parse_native(std::string_view text) {
+    if (deeper_than(text, kMaxRequestDepth)) return json(json::value_t::discarded);
+    return json::parse(text, nullptr, false);
+}
+
+const json* Fields::find(std::string_view key) const {
+    const auto it = object_.find(key);
+    if (it == object_.end() || it->is_null()) return nullptr;
+    return &*it;
+}
+
+std::string Fields::path_of(std::string_view key) const {
+    return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+}
+
+void Fields::wrong_type(std::string_view key, std::string_view expected) const {
+    const json* value = find(key);
+    throw invalid_request("Invalid type for '" + path_of(key) + "': expected " +
+                              std::string(expected) + ", but got " +
+                              std::string(value ? type_name(*value) : "null") + ".",
+                          path_of(key), "invalid_type");
+}
+
+std::optional<std::string> Fields::string(std::string_view key) const {
+    const json* value = find(key);
+    if (value == nullptr) return std::nullopt;
+    if (!value->is_string()) wrong_type(key, "a string");
+    return value->get<std::string>();
+}
+
+std::string Fields::required_string(std::string_view key) const {
+    auto value = string(key);
+    if (!value || value->empty()) {
+        throw invalid_request("Missing required parameter: '" + path_of(key) + "'.", path_of(key),
+                              "missing_required_parameter");
+    }
+    return *value;
+}
+
+std::optional<bool> Fields::boolean(std::string_view key) const {
+    const json* value = find(key);
+    if (value == nullptr) return std::nullopt;
+    if (!value->is_boolean()) wrong_type(key, "a boolean");
+    return value->get<bool>();
+}
+
+std::optional<double> Fields::number(std::string_view key, double min, double max) const {
+    const json* value = find(key);
+    if (value == nullptr) return std::nullopt;
+    if (!value->is_number()) wrong_type(key, "a number");
+    const double number = value->get<double>();
+    if (!(number >= min && number <= max)) {
+        throw invalid_request("Invalid value for '" + path_of(key) + "': " + value->dump() +
+                                  " is not between " + json(min).dump() + " and " +
+                                  json(max).dump() + ".",
+                              path_of(key), "invalid_value");
+    }
+    return number;
+}
+
+std::optional<std::int64_t> Fields::integer(std::string_view key, std::int64_t min,
+                                            std::int64_t max) const {
+    const json* value = find(key);
+    if (value == nullptr) return std::nullopt;
+    // 2.0 is accepted as 2, as JSON does not tell them apart; 2.5 is not.
+    const bool whole = value->is_number_integer() ||
+                       (value->is_number_float() && std::isfinite(value->get<double>()) &&
+                        std::floor(value->get<double>()) == value->get<double>() &&
+                        std::abs(value->get<double>()) < 9.2e18);
+    if (!whole) wrong_type(key, "an integer");
+    const std::int64_t number =
+        value->is_number_unsigned() && value->get<std::uint64_t>() > static_cast<std::uint64_t>(max)
+            ? max + 1
+            : value->get<std::int64_t>();
+    if (number < min || number > max) {
+        throw invalid_request("Invalid value for '" + path_of(key) + "': " + value->dump() +
+                                  " is not between " + std::to_string(min) + " and " +
+                                  std::to_string(max) + ".",
+                              path_of(key), "invalid_value");
+    }
+    return number;
+}
+
+const json* Fields::object(std::string_view key) const {
+    const json* value = find(key);
+    if (value != nullptr && !value->is_object()) wrong_type(key, "an object");
+    return value;
+}
+
+const json* Fields::array(std::string_view key) const {
+    const json* value = find(key);
+    if (value != nullptr && !value->is_array()) wrong_type(key, "an array");
+    return value;
+}
+
+void map_sampling(const Fields& request, json& options) {
+    if (auto value = request.number("temperature", 0, 2)) options["temperature"] = *value;
+    if (auto value = request.number("top_p", 0, 1)) options["top_p"] = *value;
+    if (auto value = request.number("frequency_penalty", -2, 2))
+        options["frequency_penalty"] = *value;
+    if (auto value = request.number("presence_penalty", -2, 2))
+        options["presence_penalty"] = *value;
+    if (auto value = request.integer("seed", INT64_MIN, INT64_MAX)) options["seed"] = *value;
+    // max_completion_tokens replaced max_tokens; when both are sent the newer one is meant.
+    auto limit = request.integer("max_tokens", 0, INT32_MAX);
+    if (auto newer = request.integer("max_completion_tokens", 0, INT32_MAX)) limit = newer;
+    if (limit) options["num_predict"] = *limit;
+
+    if (const json* stop = request.find("stop")) {
+        if (stop->is_string()) {
+            options["stop"] = json::array({*stop});
+        } else if (stop->is_array()) {
+            for (std::size_t i = 0; i < stop->size(); ++i) {
+                if (!(*stop)[i].is_string()) {
+                    throw invalid_request(
+                        "Invalid type for 'stop[" + std::to_string(i) + "]': expected a string.",
+                        "stop", "invalid_type");
+                }
+            }
+            options["stop"] = *stop;
+        } else {
+            throw invalid_request(
+                "Invalid type for 'stop': expected a string or an array of "
+                "strings.",
+                "stop", "invalid_type");
+        }
+    }
+}
+
+void map_native_extras(const Fields& request, json& native) {
+    if (const json* options = request.object("options")) {
+        json& target = native["options"];
+        if (!target.is_object()) target = json::object();
+        for (const auto& [key, value] : options->items())
+            target[key] = value;
+    }
+    if (const json* keep_alive = request.find("keep_alive")) {
+        if (!keep_alive->is_string() && !keep_alive->is_number()) {
+            throw invalid_request(
+                "Invalid type for 'keep_alive': expected a duration like \"5m\" or a number of "
+                "seconds.",
+                "keep_alive", "invalid_type");
+        }
+        native["keep_alive"] = *keep_alive;
+    }
+}
+
+std::string normalized_model_name(std::string_view name) {
+    std::string out(name);
+    for (const std::string_view prefix : {"registry.ollama.ai/", "library/"}) {
+        if (out.rfind(prefix, 0) == 0) out.erase(0, prefix.size());
+    }
+    const auto slash = out.rfind('/');
+    if (out.find(':', slash == std::string::npos ? 0 : slash) == std::string::npos)
+        out += ":latest";
+    return out;
+}
+
+namespace {
+
+void fill_unset(json& native, const ModelDefaults& defaults) {
+    if (!defaults.options.empty()) {
+        json& options = native["options"];
+        if (!options.is_object()) options = json::object();
+        for (const auto& [key, value] : defaults.options.items()) {
+            if (!options.contains(key)) options[key] = value;
+        }
+    }
+    if (!defaults.keep_alive.is_null() && !native.contains("keep_alive"))
+        native["keep_alive"] = defaults.keep_alive;
+}
+
+const ModelDefaults* entry_for(const ModelDefaultsTable& table, const std::string& model) {
+    if (const auto exact = table.find(model); exact != table.end()) return &exact->second;
+    const std::string wanted = normalized_model_name(model);
+    for (const auto& [name, defaults] : table) {
+        if (name != "*" && normalized_model_name(name) == wanted) return &defaults;
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+// The model's own entry first, then "*" for whatever is still unset.
+void apply_model_defaults(json& native, const ModelDefaultsTable& table) {
+    if (table.empty()) return;
+    const std::string model = native.value("model", std::string());
+    if (const ModelDefaults* own = entry_for(table, model)) fill_unset(native, *own);
+    if (const auto any = table.find("*"); any != table.end()) fill_unset(native, any->second);
+}
+
+}  // namespace ollama_proxy::openai
