@@ -12,6 +12,11 @@ missing=()
 for pkg in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
+# Node.js and npm run the e2e tests. Only what is missing is installed, so an existing (possibly
+# newer) Node or npm is left as it is.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 sudo=()

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs the whole test suite: formatting check, a release
-# build with unit and integration tests, then the same suite under AddressSanitizer and UBSan.
+# build with unit, integration and e2e tests, then the same suite under AddressSanitizer and UBSan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +11,9 @@ export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true
 
 echo "== formatting"
 git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run -Werror
+
+echo "== e2e test packages (tests/e2e/node_modules)"
+npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error >/dev/null
 
 echo "== release build and tests"
 cmake --preset release -DOLLAMA_PROXY_WERROR=ON >/dev/null
