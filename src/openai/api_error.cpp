@@ -15,9 +15,9 @@ std::string trimmed(std::string_view text) {
 }  // namespace
 
 bool ApiError::retryable() const {
-    // Busy (503) and rate-limited (429) remotes recover; a refused or unreachable remote (502)
-    // may be restarting. Everything else answers the same way the next time.
-    return status == 429 || status == 502 || status == 503;
+    // A busy (503) or rate-limited (429) remote recovers; a remote that could not be reached
+    // says so itself (see the exchange). Everything else answers the same way the next time.
+    return retry.value_or(status == 429 || status == 503);
 }
 
 std::string ApiError::body() const {
@@ -33,7 +33,18 @@ std::string ApiError::body() const {
 
 ApiError invalid_request(std::string message, std::optional<std::string> param,
                          std::optional<std::string> code) {
-    return ApiError{400, std::move(message), std::move(param), std::move(code), {}};
+    ApiError error = error_with_status(400, std::move(message));
+    error.param = std::move(param);
+    error.code = std::move(code);
+    return error;
+}
+
+ApiError error_with_status(unsigned status, std::string message, std::string type) {
+    ApiError error;
+    error.status = status;
+    error.message = std::move(message);
+    error.type = std::move(type);
+    return error;
 }
 
 std::string_view error_type_for(unsigned status) {

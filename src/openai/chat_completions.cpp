@@ -198,10 +198,9 @@ StreamTranslator::Step ChatStream::on_line(std::string_view line, std::string& o
         return Step::failed;
     }
     if (auto message = native_error(native)) {
-        fail(
-            ApiError{
-                500, "remote Ollama failed during generation: " + *message, {}, {}, "server_error"},
-            out);
+        fail(error_with_status(500, "remote Ollama failed during generation: " + *message,
+                               "server_error"),
+             out);
         return Step::failed;
     }
     bool any = false;
@@ -213,7 +212,7 @@ StreamTranslator::Step ChatStream::on_line(std::string_view line, std::string& o
         role_sent_ = true;
     }
     if (!native.value("done", false)) return Step::more;
-    usage_.add(native);
+    usage_.add(native, index_ == 0);
     const std::string reason = "\"" + std::string(finish_reason(native, called_tools_)) + "\"";
     chunk(out, ordered_json::object(), "null", reason);
     return Step::choice_done;
@@ -228,7 +227,7 @@ std::string chat_completion(const std::vector<json>& replies, const Envelope& en
     ordered_json choices = ordered_json::array();
     for (std::size_t i = 0; i < replies.size(); ++i) {
         choices.push_back(choice_of(replies[i], i, call_ids));
-        usage.add(replies[i]);
+        usage.add(replies[i], i == 0);
     }
     ordered_json out;
     out["id"] = envelope.id;

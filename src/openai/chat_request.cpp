@@ -127,9 +127,8 @@ nlohmann::json native_tool_calls(const nlohmann::json& calls, const std::string&
         const Fields fn(*function, call_param + ".function");
         const std::string arguments_text = fn.string("arguments").value_or("");
         // Clients send "" for a call without arguments; it means the empty object.
-        nlohmann::json arguments = arguments_text.empty()
-                                       ? nlohmann::json::object()
-                                       : nlohmann::json::parse(arguments_text, nullptr, false);
+        nlohmann::json arguments =
+            arguments_text.empty() ? nlohmann::json::object() : parse_native(arguments_text);
         if (!arguments.is_object()) {
             throw invalid_request("Invalid value for '" + fn.path_of("arguments") +
                                       "': expected a JSON object encoded as a string.",
@@ -301,11 +300,12 @@ nlohmann::json chosen_tools(const Fields& request, const nlohmann::json& tools) 
 }
 
 void map_tools(const Fields& request, nlohmann::json& native) {
-    if (request.find("functions") != nullptr || request.find("function_call") != nullptr) {
+    for (const char* deprecated : {"functions", "function_call"}) {
+        if (request.find(deprecated) == nullptr) continue;
         throw invalid_request(
             "'functions' and 'function_call' are deprecated and not supported "
             "by this server; use 'tools' and 'tool_choice'.",
-            "functions", "unsupported_parameter");
+            deprecated, "unsupported_parameter");
     }
     const nlohmann::json* tools = request.array("tools");
     if (tools == nullptr || tools->empty()) return;

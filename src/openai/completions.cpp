@@ -7,6 +7,8 @@
 #include "ollama_proxy/openai/sse.hpp"
 #include "openai/native_reply.hpp"
 
+#include <algorithm>
+
 namespace ollama_proxy::openai {
 namespace {
 
@@ -95,10 +97,12 @@ ordered_json envelope_json(const Envelope& envelope) {
 
 class CompletionStream final : public StreamTranslator {
   public:
-    CompletionStream(Envelope envelope, bool include_usage, std::vector<std::string> echoes)
+    CompletionStream(Envelope envelope, bool include_usage, std::vector<std::string> echoes,
+                     std::size_t per_prompt)
         : envelope_(std::move(envelope)),
           include_usage_(include_usage),
-          echoes_(std::move(echoes)) {}
+          echoes_(std::move(echoes)),
+          per_prompt_(std::max<std::size_t>(per_prompt, 1)) {}
 
     void begin_choice(std::size_t index) override {
         index_ = index;
@@ -113,25 +117,28 @@ class CompletionStream final : public StreamTranslator {
             return Step::failed;
         }
         if (auto message = native_error(native)) {
-            fail(ApiError{500,
-                          "remote Ollama failed during generation: " + *message,
-                          {},
-                          {},
-                          "server_error"},
+            fail(error_with_status(500, "remote Ollama failed during generation: " + *message,
+                                   "server_error"),
                  out);
             return Step::failed;
         }
         std::string text = response_text(native);
-        if (first_ && index_ < echoes_.size()) text = echoes_[index_] + text;
+        std::size_t echoed = 0;
+        if (first_ && index_ < echoes_.size()) {
+            echoed = echoes_[index_].size();
+            text = echoes_[index_] + text;
+        }
         const auto logprobs = native.find("logprobs");
         const bool has_logprobs = logprobs != native.end() && logprobs->is_array();
         if (!text.empty() || has_logprobs) {
-            chunk(out, text, has_logprobs ? legacy_logprobs(*logprobs, offset_) : nullptr, nullptr);
+            // Offsets count from the start of the choice's text, echoed prompt included.
+            chunk(out, text, has_logprobs ? legacy_logprobs(*logprobs, offset_ + echoed) : nullptr,
+                  nullptr);
             offset_ += text.size();
         }
         first_ = false;
         if (!native.value("done", false)) return Step::more;
-        usage_.add(native);
+        usage_.add(native, index_ % per_prompt_ == 0);
         chunk(out, "", nullptr, finish_reason(native, false));
         return Step::choice_done;
     }
@@ -165,6 +172,7 @@ class CompletionStream final : public StreamTranslator {
     Envelope envelope_;
     bool include_usage_;
     std::vector<std::string> echoes_;
+    std::size_t per_prompt_;
     Usage usage_;
     std::size_t index_ = 0;
     bool first_ = true;
@@ -197,6 +205,7 @@ CompletionRequest translate_completion_request(const json& body,
                               "n", "invalid_value");
     }
     const bool echo = request.boolean("echo").value_or(false);
+    out.per_prompt = static_cast<std::size_t>(n);
 
     json native{{"model", out.model}, {"stream", out.stream}};
     if (auto suffix = request.string("suffix"); suffix && !suffix->empty())
@@ -223,7 +232,9 @@ CompletionRequest translate_completion_request(const json& body,
 }
 
 std::string text_completion(const std::vector<json>& replies,
-                            const std::vector<std::string>& echoes, const Envelope& envelope) {
+                            const std::vector<std::string>& echoes, const Envelope& envelope,
+                            std::size_t per_prompt) {
+    per_prompt = std::max<std::size_t>(per_prompt, 1);
     Usage usage;
     ordered_json choices = ordered_json::array();
     for (std::size_t i = 0; i < replies.size(); ++i) {
@@ -237,7 +248,7 @@ std::string text_completion(const std::vector<json>& replies,
                                  : ordered_json(nullptr);
         choice["finish_reason"] = finish_reason(replies[i], false);
         choices.push_back(std::move(choice));
-        usage.add(replies[i]);
+        usage.add(replies[i], i % per_prompt == 0);
     }
     ordered_json out = envelope_json(envelope);
     out["choices"] = std::move(choices);
@@ -246,9 +257,10 @@ std::string text_completion(const std::vector<json>& replies,
 }
 
 std::unique_ptr<StreamTranslator> make_completion_stream(Envelope envelope, bool include_usage,
-                                                         std::vector<std::string> echoes) {
-    return std::make_unique<CompletionStream>(std::move(envelope), include_usage,
-                                              std::move(echoes));
+                                                         std::vector<std::string> echoes,
+                                                         std::size_t per_prompt) {
+    return std::make_unique<CompletionStream>(std::move(envelope), include_usage, std::move(echoes),
+                                              per_prompt);
 }
 
 }  // namespace ollama_proxy::openai

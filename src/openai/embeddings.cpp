@@ -72,7 +72,7 @@ bool wants_base64(const Fields& request) {
 }
 
 ApiError bad_reply(const std::string& why) {
-    return ApiError{502, "remote Ollama sent an invalid embedding reply: " + why, {}, {}, {}};
+    return error_with_status(502, "remote Ollama sent an invalid embedding reply: " + why);
 }
 
 }  // namespace

@@ -19,7 +19,7 @@ std::string text(const json& value) {
 json native_reply(const std::string& body) {
     json parsed = parse_native(body);
     if (!parsed.is_object()) {
-        throw ApiError{502, "remote Ollama sent a reply that is not a JSON object", {}, {}, {}};
+        throw error_with_status(502, "remote Ollama sent a reply that is not a JSON object");
     }
     return parsed;
 }
@@ -61,11 +61,11 @@ Plan completion_plan(std::string_view body, PlanContext& context) {
         plan.calls.push_back({"POST", "/api/generate", text(native)});
     if (request.stream) {
         plan.stream = make_completion_stream(std::move(envelope), request.include_usage,
-                                             std::move(request.echoes));
+                                             std::move(request.echoes), request.per_prompt);
     } else {
-        plan.assemble = [envelope = std::move(envelope), echoes = std::move(request.echoes)](
-                            const std::vector<std::string>& bodies) {
-            return text_completion(native_replies(bodies), echoes, envelope);
+        plan.assemble = [envelope = std::move(envelope), echoes = std::move(request.echoes),
+                         per_prompt = request.per_prompt](const std::vector<std::string>& bodies) {
+            return text_completion(native_replies(bodies), echoes, envelope, per_prompt);
         };
     }
     return plan;
@@ -105,12 +105,10 @@ Plan retrieve_plan(std::string_view tail) {
 
 [[noreturn]] void wrong_method(std::string_view method, std::string_view path,
                                std::string_view allowed) {
-    throw ApiError{405,
-                   "Method " + std::string(method) + " is not allowed for " + std::string(path) +
-                       "; use " + std::string(allowed) + ".",
-                   {},
-                   {},
-                   "invalid_request_error"};
+    throw error_with_status(405,
+                            "Method " + std::string(method) + " is not allowed for " +
+                                std::string(path) + "; use " + std::string(allowed) + ".",
+                            "invalid_request_error");
 }
 
 }  // namespace
@@ -146,11 +144,8 @@ Plan plan_request(std::string_view method, std::string_view path, std::string_vi
         if (method != "GET") wrong_method(method, full, "GET");
         return retrieve_plan(path.substr(models_prefix.size()));
     }
-    throw ApiError{404,
-                   "Invalid URL (" + std::string(method) + " " + full + ")",
-                   {},
-                   {},
-                   "invalid_request_error"};
+    throw error_with_status(404, "Invalid URL (" + std::string(method) + " " + full + ")",
+                            "invalid_request_error");
 }
 
 }  // namespace ollama_proxy::openai

@@ -44,7 +44,7 @@ std::string owned_by(std::string_view id) {
 std::string model_list(const json& tags) {
     const auto models = tags.is_object() ? tags.find("models") : tags.end();
     if (!tags.is_object() || (models != tags.end() && !models->is_null() && !models->is_array())) {
-        throw ApiError{502, "remote Ollama sent an invalid model list", {}, {}, {}};
+        throw error_with_status(502, "remote Ollama sent an invalid model list");
     }
     ordered_json data = ordered_json::array();
     if (models != tags.end() && models->is_array()) {

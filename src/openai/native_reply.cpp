@@ -4,8 +4,8 @@
 
 namespace ollama_proxy::openai {
 
-void Usage::add(const nlohmann::json& native) {
-    prompt += native.value("prompt_eval_count", std::int64_t{0});
+void Usage::add(const nlohmann::json& native, bool count_prompt) {
+    if (count_prompt) prompt += native.value("prompt_eval_count", std::int64_t{0});
     completion += native.value("eval_count", std::int64_t{0});
 }
 
@@ -70,8 +70,8 @@ void append_error_event(std::string& out, const ApiError& error) {
 }
 
 ApiError unreadable_line_error() {
-    return ApiError{
-        502, "remote Ollama sent a stream line that is not valid JSON", {}, {}, "server_error"};
+    return error_with_status(502, "remote Ollama sent a stream line that is not valid JSON",
+                             "server_error");
 }
 
 std::string dump(const nlohmann::ordered_json& value) {

@@ -16,7 +16,9 @@ struct Usage {
     std::int64_t prompt = 0;
     std::int64_t completion = 0;
 
-    void add(const nlohmann::json& native);  // prompt_eval_count and eval_count of a done line
+    // The counts of a done line. Choices of one prompt (n > 1) share their prompt, which OpenAI
+    // counts once: only the first of them passes `count_prompt`.
+    void add(const nlohmann::json& native, bool count_prompt = true);
     nlohmann::ordered_json to_json() const;  // {prompt_tokens, completion_tokens, total_tokens}
 };
 

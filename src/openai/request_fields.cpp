@@ -140,11 +140,11 @@ std::optional<std::int64_t> Fields::integer(std::string_view key, std::int64_t m
                         std::floor(value->get<double>()) == value->get<double>() &&
                         std::abs(value->get<double>()) < 9.2e18);
     if (!whole) wrong_type(key, "an integer");
-    const std::int64_t number =
-        value->is_number_unsigned() && value->get<std::uint64_t>() > static_cast<std::uint64_t>(max)
-            ? max + 1
-            : value->get<std::int64_t>();
-    if (number < min || number > max) {
+    // An unsigned value above INT64_MAX does not fit any range this function can be given.
+    const bool too_big = value->is_number_unsigned() &&
+                         value->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX);
+    const std::int64_t number = too_big ? 0 : value->get<std::int64_t>();
+    if (too_big || number < min || number > max) {
         throw invalid_request("Invalid value for '" + path_of(key) + "': " + value->dump() +
                                   " is not between " + std::to_string(min) + " and " +
                                   std::to_string(max) + ".",

@@ -50,11 +50,16 @@ std::int64_t unix_now() {
 }
 
 ApiError upstream_error(unsigned status, std::string message) {
-    return ApiError{status, std::move(message), {}, {}, {}};
+    return openai::error_with_status(status, std::move(message));
 }
 
+// A remote that refused the connection, dropped it or broke off may be restarting: worth the
+// SDK's retries. A remote that timed out or answered nonsense will do so again.
 ApiError as_api_error(const CallFailure& failure) {
-    return upstream_error(failure.status, failure.message);
+    ApiError error = upstream_error(failure.status, failure.message);
+    error.retry = failure.outcome == "connect-failed" ||
+                  failure.outcome == "upstream-no-response" || failure.outcome == "upstream-cut";
+    return error;
 }
 
 class OpenAIExchange {
@@ -141,12 +146,10 @@ awaitable<bool> OpenAIExchange::run(http::request_parser<http::empty_body>& head
 awaitable<std::optional<std::string>> OpenAIExchange::read_body(
     http::request_parser<http::empty_body>& head) {
     const std::size_t limit = state_.config.server.max_body_bytes;
-    const ApiError too_large{413,
-                             "Request body too large: the limit is " + std::to_string(limit) +
-                                 " bytes (--max-body-size).",
-                             {},
-                             {"request_too_large"},
-                             "invalid_request_error"};
+    ApiError too_large =
+        openai::error_with_status(413, "Request body too large: the limit is " +
+                                           std::to_string(limit) + " bytes (--max-body-size).");
+    too_large.code = "request_too_large";
     if (const auto length = head.content_length(); length && *length > limit) {
         co_await reply_error(too_large, "body-too-large");
         co_return std::nullopt;

@@ -17,6 +17,7 @@ struct ApiError {
     std::optional<std::string> param;  // the offending field, e.g. "messages[0].content"
     std::optional<std::string> code;   // e.g. "model_not_found"
     std::string type;                  // empty: derived from the status
+    std::optional<bool> retry;         // unset: judged from the status
 
     // The SDKs retry 408, 409, 429 and 5xx unless told otherwise; failures that will only
     // recur are marked so that a client does not hammer the remote three times.
@@ -27,6 +28,9 @@ struct ApiError {
 // 400 invalid_request_error naming `param`.
 ApiError invalid_request(std::string message, std::optional<std::string> param = std::nullopt,
                          std::optional<std::string> code = std::nullopt);
+
+// Any other error: `type` empty means the one OpenAI uses for `status`.
+ApiError error_with_status(unsigned status, std::string message, std::string type = {});
 
 // The error type OpenAI uses for a status (DESIGN §4).
 std::string_view error_type_for(unsigned status);

@@ -1,0 +1,143 @@
+// Helpers shared by the OpenAI translator tests: catching the ApiError a call throws and checking
+// its four wire fields, reading an SSE body back as JSON, and driving a StreamTranslator with
+// native NDJSON either line by line or as raw reads through the NdjsonSplitter.
+#pragma once
+
+#include "ollama_proxy/ndjson_splitter.hpp"
+#include "ollama_proxy/openai/api_error.hpp"
+#include "ollama_proxy/openai/stream_translator.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ollama_proxy::openai::test {
+
+using nlohmann::json;
+
+// The ApiError `action` throws, or nullopt when it returns normally.
+template <class Action>
+std::optional<ApiError> thrown_api_error(Action&& action) {
+    try {
+        action();
+    } catch (const ApiError& error) {
+        return error;
+    }
+    return std::nullopt;
+}
+
+// Checks what a client sees of an error: its status and the type, param and code of the body
+// (type as serialized, so a type derived from the status is checked too). `param` and `code`
+// are a string or nullptr.
+inline ::testing::AssertionResult IsApiError(const std::optional<ApiError>& error, unsigned status,
+                                             std::string_view type, const json& param,
+                                             const json& code) {
+    if (!error) return ::testing::AssertionFailure() << "no ApiError was thrown";
+    const json body = json::parse(error->body());
+    const json& inner = body.at("error");
+    const json expected{{"status", status}, {"type", type}, {"param", param}, {"code", code}};
+    const json actual{{"status", error->status},
+                      {"type", inner.at("type")},
+                      {"param", inner.at("param")},
+                      {"code", inner.at("code")}};
+    if (expected == actual) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "expected " << expected.dump() << "\n  actual "
+                                         << actual.dump() << "\n  message: " << error->message;
+}
+
+// A 400 invalid_request_error naming `param` with `code`: the shape of every refused request.
+inline ::testing::AssertionResult IsInvalidRequest(const std::optional<ApiError>& error,
+                                                   const json& param, const json& code) {
+    return IsApiError(error, 400, "invalid_request_error", param, code);
+}
+
+inline bool contains(std::string_view text, std::string_view part) {
+    return text.find(part) != std::string_view::npos;
+}
+
+// The events of a chat or completions SSE body: each `data: ` frame parsed as JSON, the
+// terminator kept as the JSON string "[DONE]". Adds a failure for any framing other than
+// `data: <payload>\n\n` (an `event:` line, a missing blank line, a stray byte).
+inline std::vector<json> sse_events(std::string_view sse) {
+    std::vector<json> events;
+    while (!sse.empty()) {
+        const auto end = sse.find("\n\n");
+        if (end == std::string_view::npos) {
+            ADD_FAILURE() << "unterminated SSE frame: " << sse;
+            break;
+        }
+        const std::string_view frame = sse.substr(0, end);
+        sse.remove_prefix(end + 2);
+        if (frame.substr(0, 6) != "data: " || contains(frame, "\n")) {
+            ADD_FAILURE() << "not a single data: line: " << frame;
+            continue;
+        }
+        const std::string_view payload = frame.substr(6);
+        events.push_back(payload == "[DONE]" ? json("[DONE]") : json::parse(payload));
+    }
+    return events;
+}
+
+inline const json kDone = "[DONE]";
+
+using Step = StreamTranslator::Step;
+
+// What a translator made of some native streams: the SSE bytes and the step of every line.
+struct StreamRun {
+    std::string sse;
+    std::vector<Step> steps;
+};
+
+// Drives `stream` the way the exchange does: each choice's lines in turn, then `finish` unless
+// a line failed (nothing may follow an error event).
+inline StreamRun run_lines(StreamTranslator& stream,
+                           const std::vector<std::vector<std::string>>& choices,
+                           bool finish = true) {
+    StreamRun run;
+    bool failed = false;
+    for (std::size_t index = 0; index < choices.size() && !failed; ++index) {
+        stream.begin_choice(index);
+        for (const std::string& line : choices[index]) {
+            run.steps.push_back(stream.on_line(line, run.sse));
+            if (run.steps.back() == Step::failed) {
+                failed = true;
+                break;
+            }
+        }
+    }
+    if (finish && !failed) stream.finish(run.sse);
+    return run;
+}
+
+// One upstream body as the remote's reads delivered it: the reads go through an NdjsonSplitter
+// into `stream` as choice 0, then `finish`.
+inline std::string run_reads(StreamTranslator& stream, const std::vector<std::string_view>& reads) {
+    NdjsonSplitter splitter;
+    std::string sse;
+    stream.begin_choice(0);
+    for (const std::string_view read : reads) {
+        EXPECT_TRUE(splitter.feed(read, [&](std::string_view line) { stream.on_line(line, sse); }));
+    }
+    EXPECT_EQ(splitter.pending(), "");
+    stream.finish(sse);
+    return sse;
+}
+
+// Every way of cutting `body` into reads that this suite checks: two reads around each byte
+// boundary (mid-line, mid-UTF-8 character, between "\r" and "\n"), and one read per byte.
+inline std::vector<std::vector<std::string_view>> read_patterns(std::string_view body) {
+    std::vector<std::vector<std::string_view>> patterns;
+    for (std::size_t cut = 1; cut < body.size(); ++cut)
+        patterns.push_back({body.substr(0, cut), body.substr(cut)});
+    std::vector<std::string_view> bytes;
+    for (std::size_t i = 0; i < body.size(); ++i)
+        bytes.push_back(body.substr(i, 1));
+    patterns.push_back(std::move(bytes));
+    return patterns;
+}
+
+}  // namespace ollama_proxy::openai::test
