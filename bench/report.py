@@ -103,6 +103,39 @@ def ratios(f: Figures) -> list:
     return ["## Ratios", ""] + table(["figure", "proxy/direct", "nginx/direct", "proxy/nginx"], rows)
 
 
+TRANSLATION = (
+    ("chat", "chat_v1", "non-stream"),
+    ("stream_api", "stream_v1", "stream"),
+)
+
+
+def translation(f: Figures) -> list:
+    lines = f.num("meta.stream_lines")
+    rows = []
+    for native, translated, label in TRANSLATION:
+        for route, path in ((native, "POST /api/chat (passthrough)"),
+                            (translated, "POST /v1/chat/completions")):
+            key = f"wrk.proxy.{route}"
+            per_chunk = "—"
+            cpu = f.num(f"{key}.cpu_us")
+            if label == "stream" and cpu is not None and lines:
+                per_chunk = f"{cpu / lines:.2f}"
+            overhead = "—"
+            if route == translated:
+                a, b = cpu, f.num(f"wrk.proxy.{native}.cpu_us")
+                overhead = "n/a" if a is None or not b else f"{(a / b - 1) * 100:+.0f} %"
+            rows.append([label, path, f.fmt(f"{key}.rps", 0), f.fmt(f"{key}.p50_ms", 2),
+                         f.text(f"{key}.errors"), f.fmt(f"{key}.cpu_us"), per_chunk, overhead])
+    header = ["mode", "route", "req/s", "p50 ms", "errors", "proxy CPU-µs/req",
+              "CPU-µs/chunk", "CPU vs passthrough"]
+    intro = (f"ollama-proxy alone, same conversation both ways. A stream is "
+             f"{f.text('meta.stream_lines')} native NDJSON lines, relayed as is or translated into "
+             f"{f.text('meta.stream_events')} SSE events; streams are paced by the fake "
+             f"({f.text('meta.stream_interval_ms')} ms per line), so their req/s is bounded by "
+             f"the pacing, not by the proxy.")
+    return ["## OpenAI translation", "", intro, ""] + table(header, rows)
+
+
 def ttfb(f: Figures) -> list:
     rows = []
     for target in TARGETS:
@@ -147,6 +180,10 @@ def checks(f: Figures) -> list:
         x, y = f.num(a), f.num(b)
         return None if x is None or y is None else x <= y
 
+    def within(a, b):
+        x, y = f.num(a), f.num(b)
+        return None if x is None or not y else x <= 1.3 * y
+
     added = [f.num("ttfb.proxy.median_ms"), f.num("ttfb.direct.median_ms")]
     added_ok = None if None in added else (added[0] - added[1]) < 1.0
     up = [f.num("upload.proxy.mb_s"), f.num("upload.direct.mb_s")]
@@ -156,6 +193,8 @@ def checks(f: Figures) -> list:
         ["proxy CPU-µs/req ≤ nginx, POST /api/chat", verdict(le("wrk.proxy.chat.cpu_us", "wrk.nginx.chat.cpu_us"))],
         ["proxy added median TTFB < 1 ms", verdict(added_ok)],
         ["proxy upload ≥ 90 % of direct", verdict(up_ok)],
+        ["translation adds ≤ 30 % CPU, non-stream", verdict(within("wrk.proxy.chat_v1.cpu_us", "wrk.proxy.chat.cpu_us"))],
+        ["translation adds ≤ 30 % CPU, stream", verdict(within("wrk.proxy.stream_v1.cpu_us", "wrk.proxy.stream_api.cpu_us"))],
         ["no wrk errors", verdict(all(f.text(f"wrk.{t}.{r}.errors", "1") == "0"
                                       for t in TARGETS for r, _ in ROUTES))],
     ]
@@ -164,7 +203,8 @@ def checks(f: Figures) -> list:
 
 def main() -> int:
     f = Figures(load(sys.argv[1]))
-    out = settings(f) + throughput(f) + ratios(f) + ttfb(f) + upload(f) + checks(f)
+    out = (settings(f) + throughput(f) + ratios(f) + translation(f) + ttfb(f) + upload(f) +
+           checks(f))
     print("\n".join(out).rstrip())
     return 0
 

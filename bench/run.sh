@@ -6,7 +6,9 @@
 #      CPU time per request (utime+stime from /proc/PID/stat over the run / requests done);
 #   2. time to the first NDJSON line of a streaming POST /api/chat (bench/ttfb.py);
 #   3. throughput of a large upload to /api/blobs/sha256:<digest> (curl -T), with the
-#      relay's resident memory before and at its peak during the upload.
+#      relay's resident memory before and at its peak during the upload;
+#   4. the cost of OpenAI translation: /v1/chat/completions (non-stream and stream) against
+#      passthrough of the same /api/chat, on the proxy alone (CPU per request and per chunk).
 # The figures go to stdout as one markdown report (tables and ratios) and to
 # bench/results/latest.md.
 #
@@ -261,9 +263,12 @@ fake_connections() {
 }
 
 # run_wrk TARGET ROUTE SCRIPT SECONDS: prints wrk's "BENCH ..." summary line (report.lua).
+# A SCRIPT of the form post_body.lua:FILE posts FILE (see post_body.lua).
 run_wrk() {
-    local target=$1 route=$2 script=$3 seconds=$4
-    wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${seconds}s" --timeout 10s -s "$BENCH_DIR/$script" \
+    local target=$1 route=$2 script=${3%%:*} seconds=$4
+    local body=""
+    [[ $3 == *:* ]] && body=${3#*:}
+    BENCH_BODY=$body wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${seconds}s" --timeout 10s -s "$BENCH_DIR/$script" \
         "http://127.0.0.1:${PORT[$target]}$route" | awk '/^BENCH /'
 }
 
@@ -314,6 +319,26 @@ measure_rates() {
         measure_rate "$target" tags /api/tags report.lua
         measure_rate "$target" chat /api/chat post_chat.lua
     done
+}
+
+# Translation cost on the proxy alone: each /v1 route beside the /api/chat passthrough of the
+# same conversation, so the difference is what translating costs. Streams are paced by the
+# fake, so their req/s says little; their CPU per request, divided by the native lines of one
+# stream, gives the CPU per streamed chunk.
+measure_translation() {
+    measure_rate proxy chat_v1 /v1/chat/completions post_body.lua:openai_chat_request.json
+    measure_rate proxy stream_api /api/chat post_body.lua:chat_stream_request.json
+    measure_rate proxy stream_v1 /v1/chat/completions post_body.lua:openai_chat_stream_request.json
+    local lines events
+    lines=$(curl -sS -H 'Content-Type: application/json' --data-binary @"$BENCH_DIR/chat_stream_request.json" \
+        "http://127.0.0.1:${PORT[proxy]}/api/chat" | grep -c '^{') || die "streaming /api/chat failed"
+    events=$(curl -sS -H 'Content-Type: application/json' \
+        --data-binary @"$BENCH_DIR/openai_chat_stream_request.json" \
+        "http://127.0.0.1:${PORT[proxy]}/v1/chat/completions" | grep -c '^data: ') ||
+        die "streaming /v1/chat/completions failed"
+    record meta.stream_lines "$lines"
+    record meta.stream_events "$events"
+    log "one stream: $lines native lines, $events SSE events"
 }
 
 # Streaming TTFB: ttfb.py alternates the targets request by request, so slow drifts of the
@@ -437,6 +462,7 @@ main() {
     smoke_test
 
     measure_rates
+    measure_translation
     measure_ttfb
     measure_uploads
     profile_proxy

@@ -1,44 +1,23 @@
 #include "net/local_reply.hpp"
 
+#include "ollama_proxy/openai/api_error.hpp"
+
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <nlohmann/json.hpp>
 
 namespace ollama_proxy {
 namespace http = beast::http;
-namespace {
-
-// OpenAI's error types by status, so SDKs raise their matching exception classes.
-std::string_view openai_error_type(unsigned status) {
-    switch (status) {
-        case 401:
-            return "authentication_error";
-        case 403:
-            return "permission_error";
-        case 404:
-            return "not_found_error";
-        case 429:
-            return "rate_limit_error";
-        default:
-            return status >= 500 ? "api_error" : "invalid_request_error";
-    }
-}
-
-}  // namespace
 
 LocalReply error_reply(Dialect dialect, unsigned status, std::string_view message) {
-    nlohmann::json body;
-    if (dialect == Dialect::openai) {
-        body["error"] = {{"message", message},
-                         {"type", openai_error_type(status)},
-                         {"param", nullptr},
-                         {"code", nullptr}};
-    } else {
-        body["error"] = message;
-    }
     LocalReply reply;
     reply.status = status;
-    reply.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (dialect == Dialect::openai) {
+        reply.body = openai::error_with_status(status, std::string(message)).body();
+    } else {
+        const nlohmann::json body{{"error", message}};
+        reply.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
     return reply;
 }
 

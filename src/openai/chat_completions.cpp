@@ -192,17 +192,12 @@ ordered_json ChatStream::delta_of(const json& message, bool& any) {
 }
 
 StreamTranslator::Step ChatStream::on_line(std::string_view line, std::string& out) {
-    const json native = parse_native(line);
-    if (!native.is_object()) {
-        fail(unreadable_line_error(), out);
+    const StreamLine read = read_stream_line(line);
+    if (read.error) {
+        fail(*read.error, out);
         return Step::failed;
     }
-    if (auto message = native_error(native)) {
-        fail(error_with_status(500, "remote Ollama failed during generation: " + *message,
-                               "server_error"),
-             out);
-        return Step::failed;
-    }
+    const json& native = read.native;
     bool any = false;
     const ordered_json delta = delta_of(member(native, "message"), any);
     const json& logprobs = member(native, "logprobs");

@@ -389,17 +389,9 @@ ChatRequest translate_chat_request(const nlohmann::json& body, const ModelDefaul
     const Fields request(body, "");
     ChatRequest out;
     out.model = request.required_string("model");
-    out.stream = request.boolean("stream").value_or(false);
-    if (const nlohmann::json* options = request.object("stream_options")) {
-        if (!out.stream) {
-            throw invalid_request(
-                "The 'stream_options' parameter is only allowed when 'stream' "
-                "is enabled.",
-                "stream_options", "invalid_value");
-        }
-        out.include_usage =
-            Fields(*options, "stream_options").boolean("include_usage").value_or(false);
-    }
+    const StreamChoice streaming = read_stream_choice(request);
+    out.stream = streaming.stream;
+    out.include_usage = streaming.include_usage;
     out.choices = static_cast<int>(request.integer("n", 1, 128).value_or(1));
     refuse_unsupported(request);
 

@@ -111,17 +111,12 @@ class CompletionStream final : public StreamTranslator {
     }
 
     Step on_line(std::string_view line, std::string& out) override {
-        const json native = parse_native(line);
-        if (!native.is_object()) {
-            fail(unreadable_line_error(), out);
+        const StreamLine read = read_stream_line(line);
+        if (read.error) {
+            fail(*read.error, out);
             return Step::failed;
         }
-        if (auto message = native_error(native)) {
-            fail(error_with_status(500, "remote Ollama failed during generation: " + *message,
-                                   "server_error"),
-                 out);
-            return Step::failed;
-        }
+        const json& native = read.native;
         std::string text = response_text(native);
         std::size_t echoed = 0;
         if (first_ && index_ < echoes_.size()) {
@@ -186,17 +181,9 @@ CompletionRequest translate_completion_request(const json& body,
     const Fields request(body, "");
     CompletionRequest out;
     out.model = request.required_string("model");
-    out.stream = request.boolean("stream").value_or(false);
-    if (const json* options = request.object("stream_options")) {
-        if (!out.stream) {
-            throw invalid_request(
-                "The 'stream_options' parameter is only allowed when 'stream' "
-                "is enabled.",
-                "stream_options", "invalid_value");
-        }
-        out.include_usage =
-            Fields(*options, "stream_options").boolean("include_usage").value_or(false);
-    }
+    const StreamChoice streaming = read_stream_choice(request);
+    out.stream = streaming.stream;
+    out.include_usage = streaming.include_usage;
     const std::int64_t n = request.integer("n", 1, 128).value_or(1);
     refuse_unsupported(request, n);
     const std::vector<std::string> prompts = read_prompts(request);

@@ -1,5 +1,6 @@
 #include "openai/native_reply.hpp"
 
+#include "ollama_proxy/openai/request_fields.hpp"
 #include "ollama_proxy/openai/sse.hpp"
 
 namespace ollama_proxy::openai {
@@ -69,9 +70,17 @@ void append_error_event(std::string& out, const ApiError& error) {
     append_sse_data(out, error.body());
 }
 
-ApiError unreadable_line_error() {
-    return error_with_status(502, "remote Ollama sent a stream line that is not valid JSON",
-                             "server_error");
+StreamLine read_stream_line(std::string_view line) {
+    StreamLine out;
+    out.native = parse_native(line);
+    if (!out.native.is_object()) {
+        out.error = error_with_status(
+            502, "remote Ollama sent a stream line that is not valid JSON", "server_error");
+    } else if (auto message = native_error(out.native)) {
+        out.error = error_with_status(500, "remote Ollama failed during generation: " + *message,
+                                      "server_error");
+    }
+    return out;
 }
 
 std::string dump(const nlohmann::ordered_json& value) {

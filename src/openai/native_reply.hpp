@@ -35,8 +35,14 @@ std::optional<std::string> native_error(const nlohmann::json& native);
 // `data: {"error": {...}}`: every SDK version raises on it, and no [DONE] follows.
 void append_error_event(std::string& out, const ApiError& error);
 
-// The error a stream ends with when the remote sends something that is not a native line.
-ApiError unreadable_line_error();
+// One native stream line, or why the stream cannot go on: the line is not a JSON object, or it
+// is an error line ({"error": "..."}, which Ollama sends when generation fails midway).
+struct StreamLine {
+    nlohmann::json native;
+    std::optional<ApiError> error;
+};
+
+StreamLine read_stream_line(std::string_view line);
 
 std::string dump(const nlohmann::ordered_json& value);
 

@@ -165,6 +165,21 @@ const json* Fields::array(std::string_view key) const {
     return value;
 }
 
+StreamChoice read_stream_choice(const Fields& request) {
+    StreamChoice choice;
+    choice.stream = request.boolean("stream").value_or(false);
+    if (const json* options = request.object("stream_options")) {
+        if (!choice.stream) {
+            throw invalid_request(
+                "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+                "stream_options", "invalid_value");
+        }
+        choice.include_usage =
+            Fields(*options, "stream_options").boolean("include_usage").value_or(false);
+    }
+    return choice;
+}
+
 void map_sampling(const Fields& request, json& options) {
     if (auto value = request.number("temperature", 0, 2)) options["temperature"] = *value;
     if (auto value = request.number("top_p", 0, 1)) options["top_p"] = *value;

@@ -51,6 +51,14 @@ class Fields {
     std::string path_;
 };
 
+// `stream` and `stream_options.include_usage`; stream_options without streaming is a 400, as at
+// OpenAI.
+struct StreamChoice {
+    bool stream = false;
+    bool include_usage = false;
+};
+StreamChoice read_stream_choice(const Fields& request);
+
 // temperature, top_p, max_tokens / max_completion_tokens, stop, seed and the penalties, as
 // native options. Unset fields are not written, so the model's own defaults apply.
 void map_sampling(const Fields& request, json& options);
