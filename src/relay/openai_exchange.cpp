@@ -101,6 +101,7 @@ class OpenAIExchange {
 
     unsigned client_version_ = 11;
     bool client_keep_alive_ = false;
+    bool is_head_ = false;           // the reply carries a head only
     bool request_complete_ = false;  // the request body was read to its end
     bool stream_open_ = false;       // a 200 event-stream head went out
     bool client_failed_ = false;     // a write to the client failed
@@ -111,6 +112,7 @@ awaitable<bool> OpenAIExchange::run(http::request_parser<http::empty_body>& head
     const auto& req = head.get();
     client_version_ = req.version();
     client_keep_alive_ = req.keep_alive();
+    is_head_ = req.method() == http::verb::head;
     request_complete_ = head.is_done();
     const std::string method(req.method_string());
 
@@ -155,7 +157,8 @@ awaitable<std::optional<std::string>> OpenAIExchange::read_body(
         co_return std::nullopt;
     }
     if (head.is_done()) co_return std::string{};
-    if (iequals(head.get()[http::field::expect], "100-continue")) {
+    // An HTTP/1.0 client gets no interim response: it would not know one (RFC 9110 §15.2).
+    if (client_version_ >= 11 && iequals(head.get()[http::field::expect], "100-continue")) {
         http::response<http::empty_body> interim{http::status::continue_, 11};
         client_.expires_after(to_steady(timeouts_.client_idle));
         auto [ec, n] = co_await http::async_write(client_, interim, use_tuple);
@@ -384,9 +387,9 @@ awaitable<bool> OpenAIExchange::reply(unsigned status, std::string body) {
     local.body = std::move(body);
     local.content_type = "application/json";
     record_.status = status;
-    record_.bytes_out = local.body.size();
+    record_.bytes_out = is_head_ ? 0 : local.body.size();
     const bool keep = keep_alive();
-    const ReplyContext context{client_version_, keep, false, record_.request_id};
+    const ReplyContext context{client_version_, keep, is_head_, record_.request_id};
     const auto ec = co_await send_reply(client_, local, context, to_steady(timeouts_.client_idle));
     co_return keep && !ec;
 }
@@ -399,9 +402,9 @@ awaitable<bool> OpenAIExchange::reply_error(const ApiError& error, std::string o
     if (!error.retryable()) local.headers.emplace_back("x-should-retry", "false");
     record_.status = error.status;
     record_.outcome = std::move(outcome);
-    record_.bytes_out = local.body.size();
+    record_.bytes_out = is_head_ ? 0 : local.body.size();
     const bool keep = keep_alive();
-    const ReplyContext context{client_version_, keep, false, record_.request_id};
+    const ReplyContext context{client_version_, keep, is_head_, record_.request_id};
     const auto ec = co_await send_reply(client_, local, context, to_steady(timeouts_.client_idle));
     co_return keep && !ec;
 }

@@ -87,7 +87,9 @@ awaitable<bool> PassthroughExchange::run(http::request_parser<http::empty_body>&
     client_version_ = req_head.version();
     client_keep_alive_ = req_head.keep_alive();
     is_head_ = req_head.method() == http::verb::head;
-    const bool wants_continue = iequals(req_head[http::field::expect], "100-continue");
+    // An HTTP/1.0 client gets no interim response: it would not know one (RFC 9110 §15.2).
+    const bool wants_continue =
+        client_version_ >= 11 && iequals(req_head[http::field::expect], "100-continue");
 
     TargetVerdict verdict = upstream_target(state_.upstream.remote.base_path, req_head.target());
     if (!verdict.error.empty()) co_return co_await reply_error(400, verdict.error, "refused");
