@@ -2,7 +2,7 @@
 
 #include "ollama_proxy/openai/api_error.hpp"
 
-#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/span_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <nlohmann/json.hpp>
 
@@ -23,20 +23,21 @@ LocalReply error_reply(Dialect dialect, unsigned status, std::string_view messag
 
 awaitable<error_code> send_reply(beast::tcp_stream& client, const LocalReply& reply,
                                  const ReplyContext& context, SteadyClock::duration timeout) {
-    http::response<http::string_body> res{static_cast<http::status>(reply.status),
-                                          context.version == 10 ? 10 : 11};
+    // The body is written from the reply itself (a span), not copied into the message.
+    using Body = http::span_body<const char>;
+    http::response<Body> res{static_cast<http::status>(reply.status),
+                             context.version == 10 ? 10 : 11};
     res.set(http::field::server, "ollama-proxy");
     res.set(http::field::content_type, reply.content_type);
     for (const auto& [name, value] : reply.headers)
         res.set(name, value);
     if (!context.request_id.empty()) res.set("x-request-id", context.request_id);
-    res.body() = reply.body;
+    res.body() = {reply.body.data(), reply.body.size()};
     res.keep_alive(context.keep_alive);
-    res.prepare_payload();
-    if (context.head_only) res.body().clear();  // keeps the Content-Length of the GET reply
+    res.prepare_payload();  // a HEAD reply keeps the Content-Length of the GET reply
 
     client.expires_after(timeout);
-    http::response_serializer<http::string_body> serializer{res};
+    http::response_serializer<Body> serializer{res};
     // Not a conditional expression: GCC 12 miscompiles co_await inside `?:`.
     if (context.head_only) {
         auto [ec, n] = co_await http::async_write_header(client, serializer, use_tuple);

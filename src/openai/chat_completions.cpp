@@ -5,6 +5,7 @@
 
 #include "ollama_proxy/openai/request_fields.hpp"
 #include "ollama_proxy/openai/sse.hpp"
+#include "openai/json_text.hpp"
 #include "openai/native_reply.hpp"
 
 #include <set>
@@ -65,35 +66,42 @@ std::string text_of(const json& object, const char* key) {
     return value.is_string() ? value.get<std::string>() : std::string();
 }
 
-ordered_json choice_of(const json& reply, std::size_t index, CallIds& call_ids) {
+// One choice of a chat.completion, written as text: this runs for every non-streaming request.
+void append_choice(std::string& out, const json& reply, std::size_t index, CallIds& call_ids) {
     const json& message = member(reply, "message");
     const json& native_calls = member(message, "tool_calls");
-    ordered_json calls = ordered_json::array();
-    if (native_calls.is_array()) {
-        for (const auto& call : native_calls)
-            calls.push_back(tool_call(call, call_ids));
-    }
+    const bool has_calls = native_calls.is_array() && !native_calls.empty();
     const std::string content = text_of(message, "content");
     const std::string thinking = text_of(message, "thinking");
 
-    ordered_json out_message;
-    out_message["role"] = "assistant";
-    out_message["content"] =
-        content.empty() && !calls.empty() ? ordered_json(nullptr) : ordered_json(content);
-    out_message["refusal"] = nullptr;
-    if (!thinking.empty()) {
-        out_message["reasoning_content"] = thinking;
-        out_message["reasoning"] = thinking;
+    out += "{\"index\":";
+    append_number(out, static_cast<std::int64_t>(index));
+    out += ",\"message\":{\"role\":\"assistant\",\"content\":";
+    if (content.empty() && has_calls) {
+        out += "null";  // OpenAI's shape for a reply that only calls tools
+    } else {
+        append_quoted(out, content);
     }
-    if (!calls.empty()) out_message["tool_calls"] = std::move(calls);
-
-    ordered_json choice;
-    choice["index"] = index;
-    choice["message"] = std::move(out_message);
+    out += ",\"refusal\":null";
+    if (!thinking.empty()) {
+        out += ",\"reasoning_content\":";
+        append_quoted(out, thinking);
+        out += ",\"reasoning\":";
+        append_quoted(out, thinking);
+    }
+    if (has_calls) {
+        ordered_json calls = ordered_json::array();
+        for (const auto& call : native_calls)
+            calls.push_back(tool_call(call, call_ids));
+        out += ",\"tool_calls\":";
+        out += dump(calls);
+    }
+    out += "},\"logprobs\":";
     const json& logprobs = member(reply, "logprobs");
-    choice["logprobs"] = logprobs.is_array() ? chat_logprobs(logprobs) : ordered_json(nullptr);
-    choice["finish_reason"] = finish_reason(reply, !native_calls.empty());
-    return choice;
+    out += logprobs.is_array() ? dump(chat_logprobs(logprobs)) : "null";
+    out += ",\"finish_reason\":\"";
+    out += finish_reason(reply, has_calls);
+    out += "\"}";
 }
 
 class ChatStream final : public StreamTranslator {
@@ -131,9 +139,9 @@ class ChatStream final : public StreamTranslator {
     void fail(const ApiError& error, std::string& out) override { append_error_event(out, error); }
 
   private:
-    void chunk(std::string& out, const ordered_json& delta, std::string_view logprobs,
+    void chunk(std::string& out, std::string_view delta, std::string_view logprobs,
                std::string_view finish) const;
-    ordered_json delta_of(const json& message, bool& any);
+    std::string delta_of(const json& message, bool& any);
 
     std::string prefix_;
     bool include_usage_;
@@ -145,35 +153,41 @@ class ChatStream final : public StreamTranslator {
     std::size_t next_tool_index_ = 0;
 };
 
-void ChatStream::chunk(std::string& out, const ordered_json& delta, std::string_view logprobs,
+void ChatStream::chunk(std::string& out, std::string_view delta, std::string_view logprobs,
                        std::string_view finish) const {
     out.append("data: ").append(prefix_);
     out.append("[{\"index\":").append(std::to_string(index_));
-    out.append(",\"delta\":").append(dump(delta));
+    out.append(",\"delta\":").append(delta);
     out.append(",\"logprobs\":").append(logprobs);
     out.append(",\"finish_reason\":").append(finish);
     out.append(include_usage_ ? "}],\"usage\":null}\n\n" : "}]}\n\n");
 }
 
-// The delta of one native line; `any` tells whether it carries anything worth a chunk.
-ordered_json ChatStream::delta_of(const json& message, bool& any) {
+// The delta of one native line, as JSON text (this runs once per streamed token); `any` tells
+// whether it carries anything worth a chunk.
+std::string ChatStream::delta_of(const json& message, bool& any) {
     const std::string content = text_of(message, "content");
     const std::string thinking = text_of(message, "thinking");
     const json& native_calls = member(message, "tool_calls");
     const bool has_calls = native_calls.is_array() && !native_calls.empty();
     any = !role_sent_ || !content.empty() || !thinking.empty() || has_calls;
 
-    ordered_json delta = ordered_json::object();
-    if (!role_sent_) delta["role"] = "assistant";
+    std::string delta = "{";
+    if (!role_sent_) delta += "\"role\":\"assistant\",";
     if (!content.empty()) {
-        delta["content"] = content;
+        delta += "\"content\":";
+        append_quoted(delta, content);
+        delta += ',';
     } else if (!role_sent_) {
         // The role chunk carries content like OpenAI's: "" for text, null before tool calls.
-        delta["content"] = has_calls ? ordered_json(nullptr) : ordered_json("");
+        delta += has_calls ? "\"content\":null," : "\"content\":\"\",";
     }
     if (!thinking.empty()) {
-        delta["reasoning_content"] = thinking;
-        delta["reasoning"] = thinking;
+        delta += "\"reasoning_content\":";
+        append_quoted(delta, thinking);
+        delta += ",\"reasoning\":";
+        append_quoted(delta, thinking);
+        delta += ',';
     }
     if (has_calls) {
         ordered_json calls = ordered_json::array();
@@ -185,9 +199,11 @@ ordered_json ChatStream::delta_of(const json& message, bool& any) {
                 indexed[key] = std::move(value);
             calls.push_back(std::move(indexed));
         }
-        delta["tool_calls"] = std::move(calls);
+        delta += "\"tool_calls\":" + dump(calls) + ",";
         called_tools_ = true;
     }
+    if (delta.back() == ',') delta.pop_back();
+    delta += '}';
     return delta;
 }
 
@@ -199,7 +215,7 @@ StreamTranslator::Step ChatStream::on_line(std::string_view line, std::string& o
     }
     const json& native = read.native;
     bool any = false;
-    const ordered_json delta = delta_of(member(native, "message"), any);
+    const std::string delta = delta_of(member(native, "message"), any);
     const json& logprobs = member(native, "logprobs");
     const bool has_logprobs = logprobs.is_array() && !logprobs.empty();
     if (any || has_logprobs) {
@@ -209,7 +225,7 @@ StreamTranslator::Step ChatStream::on_line(std::string_view line, std::string& o
     if (!native.value("done", false)) return Step::more;
     usage_.add(native, index_ == 0);
     const std::string reason = "\"" + std::string(finish_reason(native, called_tools_)) + "\"";
-    chunk(out, ordered_json::object(), "null", reason);
+    chunk(out, "{}", "null", reason);
     return Step::choice_done;
 }
 
@@ -219,19 +235,24 @@ std::string chat_completion(const std::vector<json>& replies, const Envelope& en
                             IdSource& ids) {
     CallIds call_ids(ids);
     Usage usage;
-    ordered_json choices = ordered_json::array();
+    std::string out;
+    out.reserve(512);
+    out += "{\"id\":";
+    append_quoted(out, envelope.id);
+    out += ",\"object\":\"chat.completion\",\"created\":";
+    append_number(out, envelope.created);
+    out += ",\"model\":";
+    append_quoted(out, envelope.model);
+    out += ",\"choices\":[";
     for (std::size_t i = 0; i < replies.size(); ++i) {
-        choices.push_back(choice_of(replies[i], i, call_ids));
+        if (i > 0) out += ',';
+        append_choice(out, replies[i], i, call_ids);
         usage.add(replies[i], i == 0);
     }
-    ordered_json out;
-    out["id"] = envelope.id;
-    out["object"] = "chat.completion";
-    out["created"] = envelope.created;
-    out["model"] = envelope.model;
-    out["choices"] = std::move(choices);
-    out["usage"] = usage.to_json();
-    return dump(out);
+    out += "],\"usage\":";
+    usage.append_to(out);
+    out += '}';
+    return out;
 }
 
 std::unique_ptr<StreamTranslator> make_chat_stream(Envelope envelope, bool include_usage,

@@ -18,6 +18,12 @@ nlohmann::ordered_json Usage::to_json() const {
     return usage;
 }
 
+void Usage::append_to(std::string& out) const {
+    out += "{\"prompt_tokens\":" + std::to_string(prompt) +
+           ",\"completion_tokens\":" + std::to_string(completion) +
+           ",\"total_tokens\":" + std::to_string(prompt + completion) + "}";
+}
+
 std::string_view finish_reason(const nlohmann::json& native, bool called_tools) {
     const auto reason = native.find("done_reason");
     if (reason != native.end() && *reason == "length") return "length";

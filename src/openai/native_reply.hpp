@@ -20,6 +20,7 @@ struct Usage {
     // counts once: only the first of them passes `count_prompt`.
     void add(const nlohmann::json& native, bool count_prompt = true);
     nlohmann::ordered_json to_json() const;  // {prompt_tokens, completion_tokens, total_tokens}
+    void append_to(std::string& out) const;  // the same, as JSON text
 };
 
 // OpenAI's finish_reason for a native done_reason: a length cut stays "length" even when tools

@@ -208,7 +208,7 @@ awaitable<std::optional<ApiError>> OpenAIExchange::start_call(UpstreamCall& call
     if (!record_.upstream_ttfb) record_.upstream_ttfb = SteadyClock::now() - record_.started;
     if (call.status() / 100 == 2) co_return std::nullopt;
     std::string body;
-    const auto unread = co_await call.read_all(body, kMaxErrorBody);
+    const auto unread = co_await call.read_all(body, kMaxErrorBody, slice_);
     if (unread) body.clear();
     call.finish();
     record_.outcome = "upstream-error";
@@ -224,7 +224,7 @@ awaitable<bool> OpenAIExchange::run_calls(openai::Plan& plan) {
             co_return co_await reply_error(*error, record_.outcome);
         }
         std::string body;
-        const auto failure = co_await call.read_all(body, kMaxNativeReply);
+        const auto failure = co_await call.read_all(body, kMaxNativeReply, slice_);
         if (failure) {
             co_return co_await reply_error(as_api_error(*failure), failure->outcome);
         }

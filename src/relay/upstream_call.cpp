@@ -5,7 +5,7 @@
 
 #include <boost/asio/this_coro.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/span_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <fmt/format.h>
 
@@ -54,7 +54,8 @@ awaitable<std::optional<CallFailure>> UpstreamCall::attempt(std::string_view met
     }
     up_ = std::move(std::get<UpstreamPtr>(acquired));
 
-    http::request<http::string_body> req{
+    // The body is sent from the caller's string (a span), not copied into the message.
+    http::request<http::span_body<const char>> req{
         http::string_to_verb(method), upstream_target(state.upstream.remote.base_path, path).target,
         11};
     req.set(http::field::host, state.upstream.host_header);
@@ -64,7 +65,7 @@ awaitable<std::optional<CallFailure>> UpstreamCall::attempt(std::string_view met
         req.set(http::field::authorization, "Bearer " + state.upstream.remote.api_key);
     if (!body.empty()) {
         req.set(http::field::content_type, "application/json");
-        req.body() = body;
+        req.body() = {body.data(), body.size()};
     }
     req.keep_alive(true);
     req.prepare_payload();
@@ -145,8 +146,10 @@ awaitable<error_code> UpstreamCall::read_some_on(Stream& stream) {
     co_return ec;
 }
 
-awaitable<std::optional<CallFailure>> UpstreamCall::read_all(std::string& out, std::size_t limit) {
-    char slice[16 * 1024];
+awaitable<std::optional<CallFailure>> UpstreamCall::read_all(std::string& out, std::size_t limit,
+                                                             std::span<char> slice) {
+    if (const auto length = parser_->content_length(); length && *length <= limit)
+        out.reserve(out.size() + *length);
     while (!parser_->is_done()) {
         std::size_t got = 0;
         const auto failure = co_await read_some(slice, got);
@@ -156,7 +159,7 @@ awaitable<std::optional<CallFailure>> UpstreamCall::read_all(std::string& out, s
                 502, "remote Ollama's reply is larger than " + std::to_string(limit >> 20) + " MiB",
                 "upstream-too-large"};
         }
-        out.append(slice, got);
+        out.append(slice.data(), got);
     }
     co_return std::nullopt;
 }

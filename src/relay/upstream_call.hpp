@@ -39,8 +39,9 @@ class UpstreamCall {
 
     // The next bytes of the body into `slice`; `got` may be 0 when only framing arrived.
     awaitable<std::optional<CallFailure>> read_some(std::span<char> slice, std::size_t& got);
-    // The rest of the body, up to `limit` bytes.
-    awaitable<std::optional<CallFailure>> read_all(std::string& out, std::size_t limit);
+    // The rest of the body, up to `limit` bytes, read through `slice`.
+    awaitable<std::optional<CallFailure>> read_all(std::string& out, std::size_t limit,
+                                                   std::span<char> slice);
     bool done() const { return parser_ && parser_->is_done(); }
 
     // Pools the connection if its response was read to a clean end; closes it otherwise.

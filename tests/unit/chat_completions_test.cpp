@@ -16,6 +16,8 @@
 namespace ollama_proxy::openai {
 namespace {
 
+using namespace std::string_literals;
+
 using nlohmann::json;
 using test::contains;
 using test::IsInvalidRequest;
@@ -587,6 +589,28 @@ std::string complete(const std::vector<std::string>& replies) {
         parsed.push_back(json::parse(reply));
     IdSource ids(kSeed);
     return chat_completion(parsed, kEnvelope, ids);
+}
+
+TEST(ChatCompletion, TextIsEscapedExactlyInRepliesAndChunks) {
+    // Replies and chunks are written as text, not through a JSON tree: every character that
+    // JSON must escape survives the round trip, and UTF-8 passes unchanged.
+    const std::string text =
+        "quote \" backslash \\ newline \n tab \t bell \x07 nul "s + '\0' + " é 😀 </script>";
+    const json native{{"message", {{"role", "assistant"}, {"content", text}, {"thinking", text}}},
+                      {"done", true},
+                      {"done_reason", "stop"}};
+    const json out = json::parse(complete({native.dump()}));
+    EXPECT_EQ(out["choices"][0]["message"]["content"], text);
+    EXPECT_EQ(out["choices"][0]["message"]["reasoning_content"], text);
+
+    IdSource ids(kSeed);
+    const auto stream = make_chat_stream(kEnvelope, false, ids);
+    stream->begin_choice(0);
+    std::string sse;
+    stream->on_line(native.dump(), sse);
+    const std::string first = sse.substr(6, sse.find("\n\n") - 6);
+    EXPECT_EQ(json::parse(first)["choices"][0]["delta"]["content"], text);
+    EXPECT_EQ(json::parse(first)["choices"][0]["delta"]["reasoning"], text);
 }
 
 TEST(ChatCompletion, TextReplyWithUsage) {
