@@ -96,7 +96,9 @@ Plan retrieve_plan(std::string_view tail) {
     std::string id = model_id_from_path(tail);
     Plan plan;
     plan.model = id;
-    plan.calls.push_back({"POST", "/api/show", text(json{{"model", id}})});
+    // `name` is what Ollama's own OpenAI layer and older servers send; `model` what the API
+    // documents. Servers read either.
+    plan.calls.push_back({"POST", "/api/show", text(json{{"model", id}, {"name", id}})});
     plan.assemble = [id = std::move(id)](const std::vector<std::string>& bodies) {
         return model_object(id, native_reply(bodies.front()));
     };

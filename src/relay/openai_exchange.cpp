@@ -278,8 +278,20 @@ awaitable<Step> OpenAIExchange::relay_lines(UpstreamCall& call, openai::StreamTr
     std::optional<ApiError> error;
     while (step == Step::more && !error) {
         if (call.done()) {
-            error = upstream_error(502, "remote Ollama ended the stream before it was complete");
-            record_.outcome = "upstream-incomplete";
+            // A last line without its newline still counts; a stream without a final line
+            // is truncated, and must not look finished.
+            const std::string_view last = splitter.pending();
+            if (last.find_first_not_of(" \t\r") != std::string_view::npos)
+                step = stream.on_line(last, out);
+            if (step == Step::more) {
+                error =
+                    upstream_error(502, "remote Ollama ended the stream before it was complete");
+                record_.outcome = "upstream-incomplete";
+            }
+            if (!out.empty()) {
+                const bool sent = co_await send_chunk(out);
+                if (!sent) co_return Step::failed;
+            }
             break;
         }
         std::size_t got = 0;

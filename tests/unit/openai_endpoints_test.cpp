@@ -262,8 +262,9 @@ TEST(Endpoints, RetrieveDecodesTheIdWithEscapedOrRawSlashes) {
         ASSERT_EQ(plan.calls.size(), 1u);
         EXPECT_EQ(plan.calls[0].method, "POST");
         EXPECT_EQ(plan.calls[0].path, "/api/show");
-        EXPECT_EQ(json::parse(plan.calls[0].body),
-                  json::parse(R"({"model":"hf.co/org/repo:Q4_K_M"})"));
+        EXPECT_EQ(
+            json::parse(plan.calls[0].body),
+            json::parse(R"({"model":"hf.co/org/repo:Q4_K_M","name":"hf.co/org/repo:Q4_K_M"})"));
         EXPECT_EQ(json::parse(plan.assemble({R"({"modified_at":"2023-11-14T22:13:20Z"})"})),
                   json::parse(R"({"id":"hf.co/org/repo:Q4_K_M","object":"model",
                       "created":1700000000,"owned_by":"org"})"))
