@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
     g++ cmake ninja-build ccache pkg-config
     libboost1.81-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libssl-dev
-    libgtest-dev openssl ca-certificates curl clang-format
+    libgtest-dev openssl ca-certificates curl clang-format python3
 )
 
 missing=()
