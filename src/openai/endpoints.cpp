@@ -17,7 +17,7 @@ std::string text(const json& value) {
 }
 
 json native_reply(const std::string& body) {
-    json parsed = parse_native(body);
+    json parsed = parse_native_reply(body);
     if (!parsed.is_object()) {
         throw error_with_status(502, "remote Ollama sent a reply that is not a JSON object");
     }

@@ -78,7 +78,7 @@ void append_error_event(std::string& out, const ApiError& error) {
 
 StreamLine read_stream_line(std::string_view line) {
     StreamLine out;
-    out.native = parse_native(line);
+    out.native = parse_native_reply(line);
     if (!out.native.is_object()) {
         out.error = error_with_status(
             502, "remote Ollama sent a stream line that is not valid JSON", "server_error");

@@ -1,5 +1,7 @@
 #include "ollama_proxy/openai/request_fields.hpp"
 
+#include "openai/json_reader.hpp"
+
 #include <cmath>
 
 namespace ollama_proxy::openai {
@@ -51,28 +53,43 @@ std::string_view type_name(const json& value) {
 }  // namespace
 
 json parse_request_body(std::string_view body) {
-    if (deeper_than(body, kMaxRequestDepth)) {
-        throw invalid_request("The request body is nested deeper than " +
-                              std::to_string(kMaxRequestDepth) + " levels.");
+    std::optional<json> fast = read_json(body, kMaxRequestDepth);
+    if (!fast) {
+        // The slow path gives the verdict and the message; the depth goes first, as nlohmann
+        // would build an over-deep document before anything could refuse it.
+        if (deeper_than(body, kMaxRequestDepth)) {
+            throw invalid_request("The request body is nested deeper than " +
+                                  std::to_string(kMaxRequestDepth) + " levels.");
+        }
+        try {
+            fast = json::parse(body);
+        } catch (const json::parse_error& error) {
+            throw invalid_request(
+                "We could not parse the JSON body of your request (" + describe(error) +
+                "). The body must be a JSON object sent with Content-Type: application/json.");
+        }
     }
-    json parsed;
-    try {
-        parsed = json::parse(body);
-    } catch (const json::parse_error& error) {
-        throw invalid_request(
-            "We could not parse the JSON body of your request (" + describe(error) +
-            "). The body must be a JSON object sent with Content-Type: application/json.");
-    }
-    if (!parsed.is_object()) {
+    if (!fast->is_object()) {
         throw invalid_request("The request body must be a JSON object, not " +
-                              std::string(type_name(parsed)) + ".");
+                              std::string(type_name(*fast)) + ".");
     }
-    return parsed;
+    return std::move(*fast);
 }
 
 json parse_native(std::string_view text) {
+    if (auto fast = read_json(text, kMaxRequestDepth)) return std::move(*fast);
     if (deeper_than(text, kMaxRequestDepth)) return json(json::value_t::discarded);
     return json::parse(text, nullptr, false);
+}
+
+json parse_native_reply(std::string_view text) {
+    static constexpr std::string_view kUnread[] = {
+        "model",         "created_at", "total_duration", "load_duration", "prompt_eval_duration",
+        "eval_duration", "context",    "remote_model",   "remote_host",   "_debug_info",
+        "model_info",    "tensors",    "modelfile",      "template",      "license",
+        "projector_info"};
+    if (auto fast = read_json(text, kMaxRequestDepth, kUnread)) return std::move(*fast);
+    return parse_native(text);  // the reader declined: nlohmann decides, on the whole text
 }
 
 const json* Fields::find(std::string_view key) const {
