@@ -27,6 +27,10 @@ json parse_request_body(std::string_view body);
 // deeper than kMaxRequestDepth.
 json parse_native(std::string_view text);
 
+// The same for a native reply or stream line, without the top-level members no translator reads
+// (timestamps, durations, `context` arrays, model metadata), which are checked but not built.
+json parse_native_reply(std::string_view text);
+
 // Typed access to one JSON object of a request. `null` counts as absent, as in OpenAI's API.
 class Fields {
   public:
