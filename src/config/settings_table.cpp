@@ -2,6 +2,7 @@
 // command line) onto a Config.
 
 #include "config/settings.hpp"
+#include "ollama_proxy/auth/key_store.hpp"
 #include "ollama_proxy/config.hpp"
 #include "ollama_proxy/remote_url.hpp"
 #include "ollama_proxy/target_path.hpp"
@@ -253,6 +254,12 @@ std::optional<std::string> check_token_key(const json& token, const std::string&
     // A printed config loaded back must not let "<redacted>" itself open the door.
     if (key.get<std::string>() == kRedacted) {
         return at + ".key: is the \"<redacted>\" placeholder of --print-config; put the real key";
+    }
+    if (key.get<std::string>().rfind("sha256:", 0) == 0 &&
+        !auth::is_digest_spelling(key.get<std::string>())) {
+        return at +
+               ".key: a key written \"sha256:...\" must be followed by 64 hex digits (the "
+               "SHA-256 of the key)";
     }
     return std::nullopt;
 }

@@ -3,7 +3,9 @@
 #include "net/local_reply.hpp"
 #include "net/own_endpoints.hpp"
 #include "net/worker.hpp"
+#include "ollama_proxy/auth/key_store.hpp"
 #include "ollama_proxy/header_rules.hpp"
+#include "ollama_proxy/openai/api_error.hpp"
 #include "ollama_proxy/target_path.hpp"
 #include "relay/body_pump.hpp"
 #include "relay/openai_exchange.hpp"
@@ -52,6 +54,8 @@ class Session {
     awaitable<bool> serve_own(http::request_parser<http::empty_body>& head, std::string_view path,
                               AccessRecord& record);
     awaitable<void> reject_head(const error_code& ec);
+    std::optional<LocalReply> admit(const http::request_header<>& req, Dialect dialect,
+                                    AccessRecord& record) const;
     void close();
 
     Worker& worker_;
@@ -122,6 +126,15 @@ awaitable<bool> Session::serve(http::request_parser<http::empty_body>& head) {
                             to_steady(timeouts_.client_idle));
     } else if (is_own_endpoint(path)) {
         keep_alive = co_await serve_own(head, path, record);
+    } else if (auto refusal = admit(req, dialect, record)) {
+        // Refused on the head: the body is never read, so the connection closes after.
+        record.status = refusal->status;
+        record.outcome = "unauthorized";
+        const ReplyContext context{req.version(), req.keep_alive() && head.is_done(),
+                                   req.method() == http::verb::head, record.request_id};
+        const auto ec =
+            co_await send_reply(client_, *refusal, context, to_steady(timeouts_.client_idle));
+        keep_alive = context.keep_alive && !ec;
     } else if (dialect == Dialect::openai) {
         const std::string below(path.substr(state_.config.openai.base_path.size()));
         keep_alive = co_await relay_openai(
@@ -132,6 +145,34 @@ awaitable<bool> Session::serve(http::request_parser<http::empty_body>& head) {
     }
     write_access_log(record);
     co_return keep_alive;
+}
+
+// Admission on the head, before any body is read: with auth on, every route but the own
+// endpoints needs one of the configured keys. The refusal, if any.
+std::optional<LocalReply> Session::admit(const http::request_header<>& req, Dialect dialect,
+                                         AccessRecord& record) const {
+    const AuthConfig& auth = state_.config.auth;
+    // Preflights need a key too until the proxy answers them itself (CORS): passed through,
+    // they would reach the remote unauthenticated.
+    if (!auth.enabled) return std::nullopt;
+    const std::string_view presented =
+        auth::presented_key(req[auth.header], req[http::field::authorization]);
+    if (auto name = state_.keys.find(presented)) {
+        record.key = *name;
+        return std::nullopt;
+    }
+    const std::string message = presented.empty()
+                                    ? "No API key provided: send it in the " + auth.header +
+                                          " header or as Authorization: Bearer <key>."
+                                    : std::string("Incorrect API key provided.");
+    LocalReply reply = error_reply(dialect, 401, message);
+    if (dialect == Dialect::openai && !presented.empty()) {
+        openai::ApiError error = openai::error_with_status(401, message);
+        error.code = "invalid_api_key";
+        reply.body = error.body();
+    }
+    reply.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return reply;
 }
 
 awaitable<bool> Session::serve_own(http::request_parser<http::empty_body>& head,

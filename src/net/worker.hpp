@@ -5,6 +5,7 @@
 
 #include "net/asio.hpp"
 #include "net/upstream.hpp"
+#include "ollama_proxy/auth/key_store.hpp"
 #include "ollama_proxy/config.hpp"
 #include "ops/readiness.hpp"
 
@@ -17,10 +18,13 @@ namespace ollama_proxy {
 
 struct ProxyState {
     explicit ProxyState(Config c)
-        : config(std::move(c)), upstream(make_upstream_target(config.remote)) {}
+        : config(std::move(c)),
+          upstream(make_upstream_target(config.remote)),
+          keys(config.auth.tokens) {}
 
     const Config config;
     const UpstreamTarget upstream;
+    const auth::KeyStore keys;  // consulted only when auth.enabled
     Readiness readiness;
     std::atomic<bool> draining{false};
     std::atomic<int> active_exchanges{0};

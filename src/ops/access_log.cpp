@@ -29,15 +29,15 @@ void write_access_log(const AccessRecord& r) {
     if (r.upstream_ttfb) {
         spdlog::info(
             "access id={} peer={} method={} path={} status={} in={} out={} ms={:.1f} "
-            "ttfb_ms={:.1f} model={} outcome={}",
+            "ttfb_ms={:.1f} model={} key={} outcome={}",
             r.request_id, r.peer, r.method, r.path, r.status, r.bytes_in, r.bytes_out, total,
-            millis(*r.upstream_ttfb), loggable(r.model), r.outcome);
+            millis(*r.upstream_ttfb), loggable(r.model), loggable(r.key), r.outcome);
     } else {
         spdlog::info(
             "access id={} peer={} method={} path={} status={} in={} out={} ms={:.1f} "
-            "ttfb_ms=- model={} outcome={}",
+            "ttfb_ms=- model={} key={} outcome={}",
             r.request_id, r.peer, r.method, r.path, r.status, r.bytes_in, r.bytes_out, total,
-            loggable(r.model), r.outcome);
+            loggable(r.model), loggable(r.key), r.outcome);
     }
 }
 

@@ -15,6 +15,7 @@ struct AccessRecord {
     std::string method;
     std::string path;   // without the query string
     std::string model;  // the model an OpenAI request names; empty elsewhere
+    std::string key;    // the name of the client's API key (never the key); empty without auth
     unsigned status = 0;
     std::uint64_t bytes_in = 0;   // request body bytes relayed
     std::uint64_t bytes_out = 0;  // response body bytes relayed

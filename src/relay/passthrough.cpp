@@ -172,6 +172,11 @@ void PassthroughExchange::rewrite_request(http::request<http::buffer_body>& req,
     req.target(target);
     req.version(11);
     req.set(http::field::host, state_.upstream.host_header);
+    // The proxy's own keys never travel upstream, in either header that may carry them.
+    if (state_.config.auth.enabled) {
+        req.erase(state_.config.auth.header);
+        req.erase(http::field::authorization);
+    }
     if (!state_.upstream.remote.api_key.empty())
         req.set(http::field::authorization, "Bearer " + state_.upstream.remote.api_key);
     // Framing as the parser saw it, whatever the header fields said.

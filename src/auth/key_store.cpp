@@ -1,0 +1,102 @@
+#include "ollama_proxy/auth/key_store.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <stdexcept>
+
+namespace ollama_proxy::auth {
+namespace {
+
+using Digest = std::array<unsigned char, 32>;
+
+constexpr std::string_view kDigestPrefix = "sha256:";
+
+Digest sha256(std::string_view text) {
+    Digest out{};
+    unsigned int length = 0;
+    if (EVP_Digest(text.data(), text.size(), out.data(), &length, EVP_sha256(), nullptr) != 1)
+        throw std::runtime_error("SHA-256 is not available");
+    return out;
+}
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+Digest digest_of(const std::string& key) {
+    if (!is_digest_spelling(key)) return sha256(key);
+    Digest out{};
+    const std::string_view hex = std::string_view(key).substr(kDigestPrefix.size());
+    for (std::size_t i = 0; i < out.size(); ++i)
+        out[i] = static_cast<unsigned char>(hex_value(hex[2 * i]) * 16 + hex_value(hex[2 * i + 1]));
+    return out;
+}
+
+std::string short_name(const Digest& digest) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string name = "key-";
+    for (std::size_t i = 0; i < 4; ++i) {
+        name.push_back(kHex[digest[i] >> 4]);
+        name.push_back(kHex[digest[i] & 15]);
+    }
+    return name;
+}
+
+std::string_view trimmed(std::string_view text) {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
+        text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
+        text.remove_suffix(1);
+    return text;
+}
+
+}  // namespace
+
+bool is_digest_spelling(std::string_view key) {
+    if (key.substr(0, kDigestPrefix.size()) != kDigestPrefix) return false;
+    const std::string_view hex = key.substr(kDigestPrefix.size());
+    if (hex.size() != 64) return false;
+    for (const char c : hex) {
+        if (hex_value(c) < 0) return false;
+    }
+    return true;
+}
+
+KeyStore::KeyStore(const std::vector<AuthToken>& tokens) {
+    for (const AuthToken& token : tokens) {
+        Entry entry{digest_of(token.key), token.name};
+        if (entry.name.empty()) entry.name = short_name(entry.digest);
+        entries_.push_back(std::move(entry));
+    }
+}
+
+std::optional<std::string> KeyStore::find(std::string_view presented) const {
+    if (presented.empty()) return std::nullopt;
+    const Digest digest = sha256(presented);
+    // Every entry is compared, with no early exit, whatever matches.
+    const Entry* match = nullptr;
+    for (const Entry& entry : entries_) {
+        const bool equal = CRYPTO_memcmp(digest.data(), entry.digest.data(), digest.size()) == 0;
+        if (equal && match == nullptr) match = &entry;
+    }
+    if (match == nullptr) return std::nullopt;
+    return match->name;
+}
+
+std::string_view presented_key(std::string_view key_header, std::string_view authorization) {
+    if (const std::string_view key = trimmed(key_header); !key.empty()) return key;
+    const std::string_view value = trimmed(authorization);
+    constexpr std::string_view kScheme = "bearer ";
+    if (value.size() <= kScheme.size()) return {};
+    for (std::size_t i = 0; i < kScheme.size(); ++i) {
+        const char c = value[i];
+        if ((c >= 'A' && c <= 'Z' ? c + 32 : c) != kScheme[i]) return {};
+    }
+    return trimmed(value.substr(kScheme.size()));
+}
+
+}  // namespace ollama_proxy::auth
