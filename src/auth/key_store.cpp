@@ -1,5 +1,7 @@
 #include "ollama_proxy/auth/key_store.hpp"
 
+#include "ollama_proxy/text.hpp"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
@@ -20,19 +22,12 @@ Digest sha256(std::string_view text) {
     return out;
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 Digest digest_of(const std::string& key) {
     if (!is_digest_spelling(key)) return sha256(key);
     Digest out{};
     const std::string_view hex = std::string_view(key).substr(kDigestPrefix.size());
     for (std::size_t i = 0; i < out.size(); ++i)
-        out[i] = static_cast<unsigned char>(hex_value(hex[2 * i]) * 16 + hex_value(hex[2 * i + 1]));
+        out[i] = static_cast<unsigned char>(hex_digit(hex[2 * i]) * 16 + hex_digit(hex[2 * i + 1]));
     return out;
 }
 
@@ -46,14 +41,6 @@ std::string short_name(const Digest& digest) {
     return name;
 }
 
-std::string_view trimmed(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-        text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
-        text.remove_suffix(1);
-    return text;
-}
-
 }  // namespace
 
 bool is_digest_spelling(std::string_view key) {
@@ -61,7 +48,7 @@ bool is_digest_spelling(std::string_view key) {
     const std::string_view hex = key.substr(kDigestPrefix.size());
     if (hex.size() != 64) return false;
     for (const char c : hex) {
-        if (hex_value(c) < 0) return false;
+        if (hex_digit(c) < 0) return false;
     }
     return true;
 }
@@ -88,15 +75,15 @@ std::optional<std::string> KeyStore::find(std::string_view presented) const {
 }
 
 std::string_view presented_key(std::string_view key_header, std::string_view authorization) {
-    if (const std::string_view key = trimmed(key_header); !key.empty()) return key;
-    const std::string_view value = trimmed(authorization);
+    if (const std::string_view key = trim_blanks(key_header); !key.empty()) return key;
+    const std::string_view value = trim_blanks(authorization);
     constexpr std::string_view kScheme = "bearer ";
     if (value.size() <= kScheme.size()) return {};
     for (std::size_t i = 0; i < kScheme.size(); ++i) {
         const char c = value[i];
         if ((c >= 'A' && c <= 'Z' ? c + 32 : c) != kScheme[i]) return {};
     }
-    return trimmed(value.substr(kScheme.size()));
+    return trim_blanks(value.substr(kScheme.size()));
 }
 
 }  // namespace ollama_proxy::auth

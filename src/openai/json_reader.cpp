@@ -5,6 +5,8 @@
 
 #include "openai/json_reader.hpp"
 
+#include "ollama_proxy/text.hpp"
+
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -174,11 +176,7 @@ bool Reader::string(std::string& out) {
 int hex4(const char* p) {
     int value = 0;
     for (int i = 0; i < 4; ++i) {
-        const char c = p[i];
-        int digit = -1;
-        if (c >= '0' && c <= '9') digit = c - '0';
-        if (c >= 'a' && c <= 'f') digit = c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') digit = c - 'A' + 10;
+        const int digit = hex_digit(p[i]);
         if (digit < 0) return -1;
         value = value * 16 + digit;
     }

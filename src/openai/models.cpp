@@ -2,6 +2,7 @@
 
 #include "ollama_proxy/openai/api_error.hpp"
 #include "ollama_proxy/openai/encoding.hpp"
+#include "ollama_proxy/text.hpp"
 #include "openai/native_reply.hpp"
 
 namespace ollama_proxy::openai {
@@ -21,13 +22,6 @@ ordered_json model_json(const std::string& id, const json& native) {
     out["created"] = created;
     out["owned_by"] = owned_by(id);
     return out;
-}
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
 }
 
 }  // namespace
@@ -72,8 +66,8 @@ std::string model_id_from_path(std::string_view tail) {
             id.push_back(tail[i]);
             continue;
         }
-        const int high = i + 2 < tail.size() ? hex_value(tail[i + 1]) : -1;
-        const int low = i + 2 < tail.size() ? hex_value(tail[i + 2]) : -1;
+        const int high = i + 2 < tail.size() ? hex_digit(tail[i + 1]) : -1;
+        const int low = i + 2 < tail.size() ? hex_digit(tail[i + 2]) : -1;
         if (high < 0 || low < 0) {
             throw invalid_request(
                 "Invalid model id in the URL: a '%' must be followed by two "

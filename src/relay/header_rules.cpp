@@ -1,5 +1,7 @@
 #include "ollama_proxy/header_rules.hpp"
 
+#include "ollama_proxy/text.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -11,18 +13,10 @@ char lower(char c) {
     return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
 }
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
-    return s;
-}
-
 // The last comma-separated element of a list-valued field.
 std::string_view last_list_element(std::string_view value) {
     const auto comma = value.rfind(',');
-    return trim(comma == std::string_view::npos ? value : value.substr(comma + 1));
+    return trim_blanks(comma == std::string_view::npos ? value : value.substr(comma + 1));
 }
 
 }  // namespace
@@ -52,7 +46,7 @@ std::vector<std::string> connection_tokens(std::string_view value) {
     std::vector<std::string> tokens;
     while (!value.empty()) {
         const auto comma = value.find(',');
-        const auto token = trim(value.substr(0, comma));
+        const auto token = trim_blanks(value.substr(0, comma));
         if (!token.empty()) {
             std::string t(token);
             std::transform(t.begin(), t.end(), t.begin(), lower);
