@@ -24,6 +24,7 @@ using test::kDone;
 using test::sse_events;
 using test::Step;
 using test::StreamRun;
+using test::with_null_usage;
 
 constexpr std::uint64_t kSeed = 20240501;
 const Envelope kEnvelope{"chatcmpl-fixed", 1700000000, "test-model"};
@@ -209,33 +210,11 @@ json chunk(const json& delta, const json& finish = nullptr, std::size_t index = 
     choice["delta"] = delta;
     choice["logprobs"] = logprobs;
     choice["finish_reason"] = finish;
-    json out = json::object();
-    out["id"] = kEnvelope.id;
-    out["object"] = "chat.completion.chunk";
-    out["created"] = kEnvelope.created;
-    out["model"] = kEnvelope.model;
-    out["choices"] = json::array();
-    out["choices"].push_back(choice);
-    return out;
-}
-
-// With include_usage every chunk but the last carries "usage": null, as OpenAI's do.
-json with_null_usage(json event) {
-    event["usage"] = nullptr;
-    return event;
+    return test::stream_event(kEnvelope, "chat.completion.chunk", choice);
 }
 
 json usage_chunk(int prompt, int completion) {
-    json out = json::object();
-    out["id"] = kEnvelope.id;
-    out["object"] = "chat.completion.chunk";
-    out["created"] = kEnvelope.created;
-    out["model"] = kEnvelope.model;
-    out["choices"] = json::array();
-    out["usage"] = {{"prompt_tokens", prompt},
-                    {"completion_tokens", completion},
-                    {"total_tokens", prompt + completion}};
-    return out;
+    return test::usage_event(kEnvelope, "chat.completion.chunk", prompt, completion);
 }
 
 StreamRun run_chat(const std::vector<std::vector<std::string>>& choices, bool include_usage = false,

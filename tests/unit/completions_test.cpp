@@ -23,6 +23,7 @@ using test::sse_events;
 using test::Step;
 using test::StreamRun;
 using test::thrown_api_error;
+using test::with_null_usage;
 
 const Envelope kEnvelope{"cmpl-fixed", 1700000000, "test-model"};
 
@@ -230,28 +231,11 @@ json chunk(const std::string& text, const json& finish = nullptr, std::size_t in
     choice["index"] = index;
     choice["logprobs"] = logprobs;
     choice["finish_reason"] = finish;
-    json out = json::object();
-    out["id"] = kEnvelope.id;
-    out["object"] = "text_completion";
-    out["created"] = kEnvelope.created;
-    out["model"] = kEnvelope.model;
-    out["choices"] = json::array();
-    out["choices"].push_back(choice);
-    return out;
-}
-
-json with_null_usage(json event) {
-    event["usage"] = nullptr;
-    return event;
+    return test::stream_event(kEnvelope, "text_completion", choice);
 }
 
 json usage_chunk(int prompt, int completion) {
-    json out = chunk("");
-    out["choices"] = json::array();
-    out["usage"] = {{"prompt_tokens", prompt},
-                    {"completion_tokens", completion},
-                    {"total_tokens", prompt + completion}};
-    return out;
+    return test::usage_event(kEnvelope, "text_completion", prompt, completion);
 }
 
 StreamRun run_completion(const std::vector<std::vector<std::string>>& choices,

@@ -5,6 +5,7 @@
 
 #include "ollama_proxy/ndjson_splitter.hpp"
 #include "ollama_proxy/openai/api_error.hpp"
+#include "ollama_proxy/openai/chat_completions.hpp"
 #include "ollama_proxy/openai/stream_translator.hpp"
 
 #include <gtest/gtest.h>
@@ -138,6 +139,36 @@ inline std::vector<std::vector<std::string_view>> read_patterns(std::string_view
         bytes.push_back(body.substr(i, 1));
     patterns.push_back(std::move(bytes));
     return patterns;
+}
+
+// What every event of a chat or completion stream repeats: id, object, created, model, and its
+// `choices` (here one choice, or none for the usage event).
+inline nlohmann::json stream_event(const Envelope& envelope, std::string_view object,
+                                   std::optional<nlohmann::json> choice) {
+    nlohmann::json out = nlohmann::json::object();
+    out["id"] = envelope.id;
+    out["object"] = object;
+    out["created"] = envelope.created;
+    out["model"] = envelope.model;
+    out["choices"] = nlohmann::json::array();
+    if (choice) out["choices"].push_back(std::move(*choice));
+    return out;
+}
+
+// The last event with include_usage: no choices, and the usage.
+inline nlohmann::json usage_event(const Envelope& envelope, std::string_view object, int prompt,
+                                  int completion) {
+    nlohmann::json out = stream_event(envelope, object, std::nullopt);
+    out["usage"] = {{"prompt_tokens", prompt},
+                    {"completion_tokens", completion},
+                    {"total_tokens", prompt + completion}};
+    return out;
+}
+
+// With include_usage every event but the last carries "usage": null, as OpenAI's do.
+inline nlohmann::json with_null_usage(nlohmann::json event) {
+    event["usage"] = nullptr;
+    return event;
 }
 
 }  // namespace ollama_proxy::openai::test
