@@ -51,15 +51,25 @@ struct ModelDefaults {
 using ModelDefaultsTable = std::map<std::string, ModelDefaults>;
 
 struct AuthToken {
-    std::string key;  // a secret; or "sha256:<hex>"
-    std::optional<unsigned> limit_per_minute;
+    std::string key;                                       // a secret; or "sha256:<hex>"
+    std::optional<unsigned> limit_per_minute;              // requests in any 60 s
+    std::optional<std::uint64_t> limit_tokens_per_minute;  // prompt + completion tokens
+    std::optional<unsigned> max_concurrent;                // requests in flight at once
     std::string name;
 };
 
 struct AuthConfig {
     bool enabled = false;
     std::string header = "x-api-key";
-    std::vector<AuthToken> tokens;
+    std::vector<AuthToken> tokens;       // from the config file or the environment
+    std::string tokens_file;             // more tokens, read at start-up and on reload
+    std::vector<AuthToken> file_tokens;  // what tokens_file held when last read
+    std::string admin_key;               // opens /metrics and /_proxy/* beyond loopback; a secret
+};
+
+// Origins (besides the local ones Ollama always allows) whose pages may call the proxy.
+struct CorsConfig {
+    std::vector<std::string> origins;
 };
 
 // Every phase of an exchange has its own clock (DESIGN §5). There is deliberately no total cap:
@@ -85,6 +95,7 @@ struct Config {
     ServerConfig server;
     OpenAIConfig openai;
     AuthConfig auth;
+    CorsConfig cors;
     TimeoutConfig timeouts;
     LogConfig log;
     ModelDefaultsTable models;

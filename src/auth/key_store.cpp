@@ -10,7 +10,7 @@
 namespace ollama_proxy::auth {
 namespace {
 
-using Digest = std::array<unsigned char, 32>;
+using Digest = KeyDigest;
 
 constexpr std::string_view kDigestPrefix = "sha256:";
 
@@ -22,7 +22,9 @@ Digest sha256(std::string_view text) {
     return out;
 }
 
-Digest digest_of(const std::string& key) {
+}  // namespace
+
+KeyDigest key_digest(std::string_view key) {
     if (!is_digest_spelling(key)) return sha256(key);
     Digest out{};
     const std::string_view hex = std::string_view(key).substr(kDigestPrefix.size());
@@ -30,6 +32,16 @@ Digest digest_of(const std::string& key) {
         out[i] = static_cast<unsigned char>(hex_digit(hex[2 * i]) * 16 + hex_digit(hex[2 * i + 1]));
     return out;
 }
+
+KeyDigest presented_digest(std::string_view presented) {
+    return sha256(presented);
+}
+
+bool same_digest(const KeyDigest& a, const KeyDigest& b) {
+    return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+namespace {
 
 std::string short_name(const Digest& digest) {
     static constexpr char kHex[] = "0123456789abcdef";
@@ -55,23 +67,28 @@ bool is_digest_spelling(std::string_view key) {
 
 KeyStore::KeyStore(const std::vector<AuthToken>& tokens) {
     for (const AuthToken& token : tokens) {
-        Entry entry{digest_of(token.key), token.name};
+        Entry entry{key_digest(token.key), token.name};
         if (entry.name.empty()) entry.name = short_name(entry.digest);
         entries_.push_back(std::move(entry));
     }
 }
 
-std::optional<std::string> KeyStore::find(std::string_view presented) const {
+std::optional<std::size_t> KeyStore::match(std::string_view presented) const {
     if (presented.empty()) return std::nullopt;
-    const Digest digest = sha256(presented);
+    const Digest digest = presented_digest(presented);
     // Every entry is compared, with no early exit, whatever matches.
-    const Entry* match = nullptr;
-    for (const Entry& entry : entries_) {
-        const bool equal = CRYPTO_memcmp(digest.data(), entry.digest.data(), digest.size()) == 0;
-        if (equal && match == nullptr) match = &entry;
+    std::optional<std::size_t> found;
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+        const bool equal = same_digest(digest, entries_[i].digest);
+        if (equal && !found) found = i;
     }
-    if (match == nullptr) return std::nullopt;
-    return match->name;
+    return found;
+}
+
+std::optional<std::string> KeyStore::find(std::string_view presented) const {
+    const auto index = match(presented);
+    if (!index) return std::nullopt;
+    return entries_[*index].name;
 }
 
 std::string_view presented_key(std::string_view key_header, std::string_view authorization) {

@@ -3,6 +3,7 @@
 
 #include "config/settings.hpp"
 #include "ollama_proxy/config.hpp"
+#include "ollama_proxy/text.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -70,6 +71,19 @@ std::optional<json> parse_seconds(std::string_view text) {
     return json(value);
 }
 
+// "a, b,,c" -> ["a", "b", "c"]: the spelling of OLLAMA_ORIGINS.
+std::vector<std::string> split_list(std::string_view text) {
+    std::vector<std::string> items;
+    while (!text.empty()) {
+        const std::size_t comma = text.find(',');
+        const std::string_view item = trim_blanks(text.substr(0, comma));
+        if (!item.empty()) items.emplace_back(item);
+        if (comma == std::string_view::npos) break;
+        text.remove_prefix(comma + 1);
+    }
+    return items;
+}
+
 // Environment and command line give text; the table speaks JSON, as the config file does.
 ParseResult<json> from_text(const Setting& setting, const std::string& text) {
     const std::string key(setting.key);
@@ -87,6 +101,8 @@ ParseResult<json> from_text(const Setting& setting, const std::string& text) {
         case Kind::Seconds:
             if (auto value = parse_seconds(text)) return {*value, {}};
             break;
+        case Kind::List:
+            return {json(split_list(text)), {}};
         case Kind::Tokens:
         case Kind::Object: {
             auto value = settings::parse_json(text);
@@ -150,6 +166,11 @@ std::variant<Config, ConfigError> merged_config(const CommandLine& cli, const En
     for (auto layer : {environment_layer(env), command_line_layer(cli)}) {
         if (auto* error = std::get_if<ConfigError>(&layer)) return *error;
         if (auto error = settings::apply_layer(config, std::get<Layer>(layer))) return *error;
+    }
+    if (!config.auth.tokens_file.empty()) {
+        auto tokens = settings::read_tokens_file(config.auth.tokens_file);
+        if (auto* error = std::get_if<ConfigError>(&tokens)) return *error;
+        config.auth.file_tokens = std::move(std::get<std::vector<AuthToken>>(tokens));
     }
     if (auto error = validate(config)) return *error;
     return config;

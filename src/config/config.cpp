@@ -3,6 +3,7 @@
 #include "ollama_proxy/config.hpp"
 
 #include "config/settings.hpp"
+#include "ollama_proxy/auth/key_store.hpp"
 #include "ollama_proxy/remote_url.hpp"
 #include "ollama_proxy/target_path.hpp"
 
@@ -101,6 +102,52 @@ std::optional<ConfigError> check_normal_form(std::string_view key, const std::st
                        " is not in normal form (write " + in_quotes(*normal.value) + ")"};
 }
 
+// Where each key was written, for messages that must not show the key itself.
+struct WrittenKey {
+    std::string at;
+    auth::KeyDigest digest;
+};
+
+std::vector<WrittenKey> written_keys(const AuthConfig& auth) {
+    std::vector<WrittenKey> keys;
+    for (std::size_t i = 0; i < auth.tokens.size(); ++i) {
+        keys.push_back(
+            {"auth.tokens[" + std::to_string(i) + "].key", auth::key_digest(auth.tokens[i].key)});
+    }
+    for (std::size_t i = 0; i < auth.file_tokens.size(); ++i) {
+        keys.push_back({"auth.tokensFile [" + std::to_string(i) + "].key",
+                        auth::key_digest(auth.file_tokens[i].key)});
+    }
+    return keys;
+}
+
+// A key written twice (also once plain and once as its digest) would make limits ambiguous, and
+// an admin key that is also a client key would open the admin surface to that client.
+std::optional<ConfigError> check_keys(const AuthConfig& auth) {
+    const auto keys = written_keys(auth);
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        for (std::size_t j = 0; j < i; ++j) {
+            if (auth::same_digest(keys[i].digest, keys[j].digest))
+                return ConfigError{keys[i].at + ": is the same key as " + keys[j].at +
+                                   " (keys must be unique)"};
+        }
+    }
+    if (!auth.admin_key.empty()) {
+        const auth::KeyDigest admin = auth::key_digest(auth.admin_key);
+        for (const WrittenKey& key : keys) {
+            if (auth::same_digest(admin, key.digest))
+                return ConfigError{"auth.adminKey: is the same key as " + key.at +
+                                   " (a client key must not open the admin endpoints)"};
+        }
+    }
+    if (auth.enabled && keys.empty()) {
+        return ConfigError{
+            "auth.enabled: true, but neither auth.tokens nor auth.tokensFile holds a key: every "
+            "request would be refused"};
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<ConfigError> validate(const Config& config) {
@@ -115,6 +162,7 @@ std::optional<ConfigError> validate(const Config& config) {
     if (auto error = check_normal_form("remote.basePath", config.remote.base_path)) return error;
     if (auto error = check_normal_form("openai.basePath", config.openai.base_path)) return error;
     if (auto error = check_ca_file(config.remote)) return error;
+    if (auto error = check_keys(config.auth)) return error;
     return check_loop(config);
 }
 

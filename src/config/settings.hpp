@@ -18,7 +18,9 @@ namespace ollama_proxy::settings {
 
 // How a value is written: decides the JSON type a file must use and how environment and
 // command-line text is converted.
-enum class Kind { Text, Bool, Integer, Seconds, Tokens, Object };
+// List: an array of strings in a file; comma-separated text in the environment and on the
+// command line.
+enum class Kind { Text, Bool, Integer, Seconds, Tokens, Object, List };
 
 struct Setting {
     std::string_view key;    // dotted path in the config file, e.g. "remote.port"
@@ -39,6 +41,13 @@ const std::vector<Setting>& all();
 // The per-model defaults ("models": {"name" or "*": {"options": {...}, "keep_alive": ...}}).
 Setting models_setting();
 const Setting* find(std::string_view key);
+
+// auth.tokens, and auth.adminKey (a secret that may be spelled "sha256:<hex>").
+Setting tokens_setting();
+Setting admin_key_setting();
+
+// Reads auth.tokensFile: a JSON array of tokens, or an object {"tokens": [...]}.
+std::variant<std::vector<AuthToken>, ConfigError> read_tokens_file(const std::string& path);
 
 // Dotted names a config file may contain: every key and every section ("remote", "auth", ...).
 std::vector<std::string> known_names();
@@ -74,6 +83,12 @@ std::string unknown_key(std::string_view name, const std::vector<std::string>& k
 std::string in_quotes(std::string_view text);
 
 std::string lowercase(std::string_view text);
+
+// A JSON value as compact text, for messages.
+std::string shown(const nlohmann::json& value);
+
+// Whether an integer JSON value lies in [min, max].
+bool in_range(const nlohmann::json& value, long long min, long long max);
 
 // What a secret is shown as.
 inline constexpr std::string_view kRedacted = "<redacted>";

@@ -49,10 +49,6 @@ struct Names {
 using TextRule = std::string (*)(const std::string& value, const std::string& allowed);
 using TextNormalizer = std::string (*)(const std::string& value);
 
-std::string shown(const json& value) {
-    return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
 Setting base_setting(Names names, std::string allowed, Kind kind) {
     Setting setting;
     setting.key = names.key;
@@ -99,16 +95,6 @@ Setting bool_setting(Names names, Field<S, bool> field) {
     };
     setting.load = [field](const Config& config) { return json(field.of(config)); };
     return setting;
-}
-
-bool in_range(const json& value, long long min, long long max) {
-    if (value.is_number_unsigned()) {
-        const auto number = value.get<unsigned long long>();
-        return number <= static_cast<unsigned long long>(max) &&
-               static_cast<long long>(number) >= min;
-    }
-    const auto number = value.get<long long>();
-    return number >= min && number <= max;
 }
 
 template <typename S, typename T>
@@ -193,6 +179,28 @@ std::string openai_path_rule(const std::string& value, const std::string& allowe
     return {};
 }
 
+// An origin as Ollama's OLLAMA_ORIGINS takes it: "*", or scheme://host[:port] where "*" may
+// stand for any part ("http://localhost:*", "https://*.example.com", "app://*").
+std::optional<std::string> check_origins(const json& origins) {
+    for (std::size_t i = 0; i < origins.size(); ++i) {
+        const json& origin = origins[i];
+        const std::string at = "cors.origins[" + std::to_string(i) + "]";
+        if (!origin.is_string()) return at + ": expected a string, got " + origin.type_name();
+        const std::string text = origin.get<std::string>();
+        const bool blank_free = std::none_of(text.begin(), text.end(), [](char c) {
+            return std::isspace(static_cast<unsigned char>(c)) || c == ',' || c == '\0';
+        });
+        const bool shaped = text == "*" || (text.find("://") != std::string::npos &&
+                                            text.find("://") > 0 && text.back() != '/');
+        if (!blank_free || !shaped) {
+            return at + ": " + in_quotes(text) +
+                   " is not an origin (\"*\", or scheme://host[:port] without a path; \"*\" "
+                   "may stand for a part)";
+        }
+    }
+    return std::nullopt;
+}
+
 std::string strip_brackets(const std::string& value) {
     if (value.size() >= 2 && value.front() == '[' && value.back() == ']') {
         return value.substr(1, value.size() - 2);
@@ -215,111 +223,6 @@ std::string header_rule(const std::string& value, const std::string& allowed) {
                (c != '\0' && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr);
     });
     return fine ? std::string() : in_quotes(value) + " is not " + allowed;
-}
-
-// --- auth.tokens ----------------------------------------------------------------------------
-
-std::string token_path(std::size_t index) {
-    return "auth.tokens[" + std::to_string(index) + "]";
-}
-
-std::optional<std::string> check_token_members(const json& token, const std::string& at) {
-    static const std::vector<std::string> kMembers{"key", "limitPerMinute", "name"};
-    for (const auto& [member, value] : token.items()) {
-        if (std::find(kMembers.begin(), kMembers.end(), member) == kMembers.end()) {
-            std::vector<std::string> known;
-            for (const auto& name : kMembers)
-                known.push_back(at + "." + name);
-            return unknown_key(at + "." + member, known);
-        }
-    }
-    if (token.contains("name") && !token["name"].is_string()) {
-        return at + ".name: expected a string, got " + token["name"].type_name();
-    }
-    if (!token.contains("limitPerMinute")) return std::nullopt;
-    const json& limit = token["limitPerMinute"];
-    if (!limit.is_number_integer() || !in_range(limit, 1, UINT_MAX)) {
-        return at + ".limitPerMinute: " + shown(limit) +
-               " is not a number of requests per minute (an integer >= 1)";
-    }
-    return std::nullopt;
-}
-
-// The key's value never appears in a message: only its position in the list.
-std::optional<std::string> check_token_key(const json& token, const std::string& at) {
-    if (!token.contains("key")) return at + ".key: is missing (each token needs a key)";
-    const json& key = token["key"];
-    if (!key.is_string()) return at + ".key: expected a non-empty string, got " + key.type_name();
-    if (key.get<std::string>().empty()) return at + ".key: is empty";
-    // A printed config loaded back must not let "<redacted>" itself open the door.
-    if (key.get<std::string>() == kRedacted) {
-        return at + ".key: is the \"<redacted>\" placeholder of --print-config; put the real key";
-    }
-    if (key.get<std::string>().rfind("sha256:", 0) == 0 &&
-        !auth::is_digest_spelling(key.get<std::string>())) {
-        return at +
-               ".key: a key written \"sha256:...\" must be followed by 64 hex digits (the "
-               "SHA-256 of the key)";
-    }
-    return std::nullopt;
-}
-
-std::optional<std::string> check_tokens(const json& tokens) {
-    std::map<std::string, std::size_t> seen;
-    for (std::size_t index = 0; index < tokens.size(); ++index) {
-        const json& token = tokens[index];
-        const std::string at = token_path(index);
-        if (!token.is_object()) {
-            return at + ": expected an object {key, limitPerMinute?, name?}, got " +
-                   token.type_name();
-        }
-        if (auto problem = check_token_members(token, at)) return problem;
-        if (auto problem = check_token_key(token, at)) return problem;
-        const auto [first, inserted] = seen.emplace(token["key"].get<std::string>(), index);
-        if (!inserted) {
-            return at + ".key: is the same as " + token_path(first->second) +
-                   ".key (keys must be unique)";
-        }
-    }
-    return std::nullopt;
-}
-
-std::vector<AuthToken> tokens_from_json(const json& tokens) {
-    std::vector<AuthToken> out;
-    for (const json& token : tokens) {
-        AuthToken entry;
-        entry.key = token["key"].get<std::string>();
-        if (token.contains("limitPerMinute")) {
-            entry.limit_per_minute = token["limitPerMinute"].get<unsigned>();
-        }
-        if (token.contains("name")) entry.name = token["name"].get<std::string>();
-        out.push_back(std::move(entry));
-    }
-    return out;
-}
-
-json tokens_to_json(const std::vector<AuthToken>& tokens) {
-    json out = json::array();
-    for (const AuthToken& token : tokens) {
-        json entry{{"key", token.key}};
-        if (token.limit_per_minute) entry["limitPerMinute"] = *token.limit_per_minute;
-        if (!token.name.empty()) entry["name"] = token.name;
-        out.push_back(std::move(entry));
-    }
-    return out;
-}
-
-Setting tokens_setting(Names names) {
-    Setting setting = base_setting(
-        names, "an array of {\"key\": \"...\", \"limitPerMinute\": N, \"name\": \"...\"}",
-        Kind::Tokens);
-    setting.secret = true;
-    setting.check = check_tokens;
-    setting.store = [](Config& config, const json& value) {
-        config.auth.tokens = tokens_from_json(value);
-    };
-    setting.load = [](const Config& config) { return tokens_to_json(config.auth.tokens); };
-    return setting;
 }
 
 // --- the table ------------------------------------------------------------------------------
@@ -393,8 +296,25 @@ void add_auth_settings(std::vector<Setting>& table) {
                                   "header that carries the client key"},
                                  "an HTTP header name (letters, digits and !#$%&'*+-.^_`|~)",
                                  Field{&Config::auth, &AuthConfig::header}, header_rule));
-    table.push_back(tokens_setting(
-        {"auth.tokens", "", "OLLAMA_PROXY_AUTH_TOKENS", "client keys (JSON array)"}));
+    table.push_back(tokens_setting());
+    table.push_back(
+        text_setting({"auth.tokensFile", "--auth-tokens-file", "OLLAMA_PROXY_AUTH_TOKENS_FILE",
+                      "JSON file with more client keys (re-read on SIGHUP)"},
+                     "a path to a JSON file", Field{&Config::auth, &AuthConfig::tokens_file}));
+    table.push_back(admin_key_setting());
+}
+
+void add_cors_settings(std::vector<Setting>& table) {
+    Setting origins = base_setting(
+        {"cors.origins", "--cors-origins", "OLLAMA_ORIGINS",
+         "extra origins browsers may call from (comma-separated; * wildcards)"},
+        "a list of origins such as https://app.example.com or http://localhost:*", Kind::List);
+    origins.check = check_origins;
+    origins.store = [](Config& config, const json& value) {
+        config.cors.origins = value.get<std::vector<std::string>>();
+    };
+    origins.load = [](const Config& config) { return json(config.cors.origins); };
+    table.push_back(std::move(origins));
 }
 
 void add_log_settings(std::vector<Setting>& table) {
@@ -459,6 +379,7 @@ std::vector<Setting> make_table() {
     add_remote_settings(table);
     add_server_settings(table);
     add_auth_settings(table);
+    add_cors_settings(table);
     add_timeout_settings(table);
     add_log_settings(table);
     table.push_back(models_setting());
@@ -478,6 +399,7 @@ bool has_kind(Kind kind, const json& value) {
         case Kind::Seconds:
             return value.is_number();
         case Kind::Tokens:
+        case Kind::List:
             return value.is_array();
         case Kind::Object:
             return value.is_object();
@@ -604,6 +526,20 @@ std::string lowercase(std::string_view text) {
     for (char& c : out)
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return out;
+}
+
+std::string shown(const json& value) {
+    return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+bool in_range(const json& value, long long min, long long max) {
+    if (value.is_number_unsigned()) {
+        const auto number = value.get<unsigned long long>();
+        return number <= static_cast<unsigned long long>(max) &&
+               static_cast<long long>(number) >= min;
+    }
+    const auto number = value.get<long long>();
+    return number >= min && number <= max;
 }
 
 }  // namespace settings

@@ -156,6 +156,7 @@ TEST(Config, EnvironmentOverridesDefaults) {
 TEST(Config, CommandLineOverridesEnvironment) {
     const Environment env{{"OLLAMA_PROXY_REMOTE_HOST", "env-host"},
                           {"OLLAMA_PROXY_AUTH_ENABLED", "true"},
+                          {"OLLAMA_PROXY_AUTH_TOKENS", R"([{"key": "client"}])"},
                           {"OLLAMA_PROXY_REMOTE_BASE_PATH", "/env"}};
     const Config config =
         config_of({"--remote-host", "cli-host", "--remote-base-path", "/cli/"}, env);
@@ -178,7 +179,8 @@ TEST(Config, ConfigFileFromEnvironmentAndOverride) {
 TEST(Config, CommandLineFlags) {
     const Config config =
         config_of({"--remote-host", "gpu", "--remote-insecure", "--auth-enabled", "--threads", "4",
-                   "--remote-protocol", "https", "--remote-api-key", "k"});
+                   "--remote-protocol", "https", "--remote-api-key", "k"},
+                  {{"OLLAMA_PROXY_AUTH_TOKENS", R"([{"key": "client"}])"}});
     EXPECT_TRUE(config.remote.insecure);
     EXPECT_TRUE(config.auth.enabled);
     EXPECT_EQ(config.server.threads, 4u);
@@ -442,7 +444,7 @@ TEST(Config, TokenErrorsNameThePositionNeverTheKey) {
     const std::vector<Case> cases{
         {R"([{"key": "sk-one"}, {"key": ""}])", "auth.tokens[1].key: is empty"},
         {R"([{"key": "sk-one"}, {"key": "sk-two"}, {"key": "sk-one"}])",
-         "auth.tokens[2].key: is the same as auth.tokens[0].key"},
+         "auth.tokens[2].key: is the same key as auth.tokens[0].key"},
         {R"([{"name": "no key"}])", "auth.tokens[0].key: is missing"},
         {R"([{"key": 12345}])", "auth.tokens[0].key: expected a non-empty string"},
         {R"([{"key": "sk-one", "limitPerMinute": 0}])", "auth.tokens[0].limitPerMinute: 0"},
@@ -461,6 +463,83 @@ TEST(Config, TokenErrorsNameThePositionNeverTheKey) {
         EXPECT_FALSE(contains(error, "sk-one")) << error;
         EXPECT_FALSE(contains(error, "12345")) << error;
     }
+}
+
+TEST(Config, QuotaMembersOfATokenAreRead) {
+    const Environment env{{"OLLAMA_PROXY_REMOTE_HOST", "gpu"},
+                          {"OLLAMA_PROXY_AUTH_TOKENS",
+                           R"([{"key": "k1", "limitPerMinute": 10, "limitTokensPerMinute": 5000,
+              "maxConcurrent": 2}])"}};
+    const Config config = config_of({}, env);
+    ASSERT_EQ(config.auth.tokens.size(), 1u);
+    EXPECT_EQ(config.auth.tokens[0].limit_per_minute, 10u);
+    EXPECT_EQ(config.auth.tokens[0].limit_tokens_per_minute, 5000u);
+    EXPECT_EQ(config.auth.tokens[0].max_concurrent, 2u);
+    for (const auto& [member, value] : {std::pair{"limitTokensPerMinute", "0"},
+                                        {"maxConcurrent", "-1"},
+                                        {"maxConcurrent", "\"2\""}}) {
+        const Environment bad{{"OLLAMA_PROXY_REMOTE_HOST", "gpu"},
+                              {"OLLAMA_PROXY_AUTH_TOKENS", std::string(R"([{"key": "k1", ")") +
+                                                               member + "\": " + value + "}]"}};
+        const std::string error = error_of({}, bad);
+        EXPECT_TRUE(contains(error, std::string("auth.tokens[0].") + member)) << error;
+    }
+}
+
+TEST(Config, TokensFileAddsKeysAndNamesItsOwnErrors) {
+    TempDir dir;
+    const std::string tokens = dir.write("keys.json", R"({"tokens": [{"key": "k2", "name": "bob"},
+        {"key": "sha256:8868d53fe2d57e38dc0d413b3bf3392aaf9878c74ff7b0dd4fef6c8d0c2ffb02"}]})");
+    const Config config =
+        config_of({"--remote-host", "gpu", "--auth-enabled", "--auth-tokens-file", tokens});
+    EXPECT_TRUE(config.auth.tokens.empty());
+    ASSERT_EQ(config.auth.file_tokens.size(), 2u);
+    EXPECT_EQ(config.auth.file_tokens[0].name, "bob");
+
+    const std::string array = dir.write("array.json", R"([{"key": "k3"}, {"key": 5}])");
+    std::string error = error_of({"--remote-host", "gpu", "--auth-tokens-file", array});
+    EXPECT_TRUE(contains(error, "auth.tokensFile")) << error;
+    EXPECT_TRUE(contains(error, "[1].key: expected a non-empty string")) << error;
+    EXPECT_FALSE(contains(error, "k3")) << error;
+
+    error = error_of({"--remote-host", "gpu", "--auth-tokens-file", dir.path("missing.json")});
+    EXPECT_TRUE(contains(error, "cannot be read")) << error;
+}
+
+TEST(Config, AKeyMayNotBeWrittenTwiceNorServeAsTheAdminKey) {
+    TempDir dir;
+    // The file holds the digest of the key the environment holds in plain text.
+    const std::string tokens = dir.write("keys.json", R"([{"key":
+        "sha256:8868d53fe2d57e38dc0d413b3bf3392aaf9878c74ff7b0dd4fef6c8d0c2ffb02"}])");
+    const Environment env{{"OLLAMA_PROXY_AUTH_TOKENS", R"([{"key": "sk-hashed-42"}])"}};
+    std::string error = error_of({"--remote-host", "gpu", "--auth-tokens-file", tokens}, env);
+    EXPECT_TRUE(contains(error, "auth.tokensFile [0].key: is the same key as auth.tokens[0].key"))
+        << error;
+    error = error_of({"--remote-host", "gpu", "--auth-admin-key", "sk-hashed-42"}, env);
+    EXPECT_TRUE(contains(error, "auth.adminKey: is the same key as auth.tokens[0].key")) << error;
+    EXPECT_FALSE(contains(error, "sk-hashed-42")) << error;
+    error = error_of({"--remote-host", "gpu", "--auth-admin-key", "sha256:12"});
+    EXPECT_TRUE(contains(error, "auth.adminKey: a key written")) << error;
+    error = error_of({"--remote-host", "gpu", "--auth-enabled"});
+    EXPECT_TRUE(contains(error, "neither auth.tokens nor auth.tokensFile")) << error;
+    const Config config = config_of({"--remote-host", "gpu", "--auth-admin-key", "adm"}, env);
+    EXPECT_EQ(config.auth.admin_key, "adm");
+    EXPECT_FALSE(contains(redacted_json(config), "adm\"")) << redacted_json(config);
+}
+
+TEST(Config, CorsOriginsComeFromOllamasVariableAsACommaList) {
+    const Environment env{{"OLLAMA_ORIGINS", " https://a.example, http://*.lan:* ,,"}};
+    Config config = config_of({"--remote-host", "gpu"}, env);
+    EXPECT_EQ(config.cors.origins,
+              (std::vector<std::string>{"https://a.example", "http://*.lan:*"}));
+    config = config_of({"--remote-host", "gpu", "--cors-origins", "*"}, env);
+    EXPECT_EQ(config.cors.origins, std::vector<std::string>{"*"});
+    TempDir dir;
+    const std::string file =
+        dir.write("c.json", R"({"remote": {"host": "gpu"}, "cors": {"origins": ["app://x"]}})");
+    EXPECT_EQ(config_of({"--config", file}).cors.origins, std::vector<std::string>{"app://x"});
+    const std::string error = error_of({"--remote-host", "gpu", "--cors-origins", "a.example"});
+    EXPECT_TRUE(contains(error, "cors.origins[0]: \"a.example\" is not an origin")) << error;
 }
 
 // --- the config file ------------------------------------------------------------------------
@@ -638,8 +717,8 @@ TEST(PrintConfig, RoundTrips) {
     TempDir dir;
     const CommandLineOutcome first =
         run({"--remote-host", "https://gpu:8443/ollama", "--remote-api-key", "sk-x", "--host",
-             "0.0.0.0", "--port", "8080", "--upstream-idle-timeout", "0.75", "--auth-enabled",
-             "--log-level", "debug", "--print-config"});
+             "0.0.0.0", "--port", "8080", "--upstream-idle-timeout", "0.75", "--auth-header",
+             "x-key", "--log-level", "debug", "--print-config"});
     ASSERT_EQ(first.exit_code, 0) << first.output;
     const std::string file = dir.write("printed.json", first.output);
     const CommandLineOutcome second = run({"--config", file, "--print-config"});

@@ -8,11 +8,18 @@ namespace ollama_proxy::auth {
 namespace {
 
 // SHA-256 of "secret-two" (printf %s secret-two | sha256sum).
+AuthToken token(std::string key, std::string name = {}) {
+    AuthToken token;
+    token.key = std::move(key);
+    token.name = std::move(name);
+    return token;
+}
+
 constexpr const char* kDigestOfSecretTwo =
     "sha256:cebdf378f2d2bd60d3e3693349e8f20f329daf11a276f849996f0a6377e2155b";
 
 TEST(KeyStore, PlainKeysMatchByValueAndAreKnownByName) {
-    const KeyStore store({{"secret-one", std::nullopt, "alice"}, {"other", std::nullopt, ""}});
+    const KeyStore store({token("secret-one", "alice"), token("other")});
     EXPECT_EQ(store.find("secret-one"), "alice");
     EXPECT_FALSE(store.find("secret-on"));
     EXPECT_FALSE(store.find("secret-one "));
@@ -27,15 +34,15 @@ TEST(KeyStore, PlainKeysMatchByValueAndAreKnownByName) {
 
 TEST(KeyStore, DigestSpelledKeysMatchTheKeyTheyHash) {
     std::string digest = kDigestOfSecretTwo;
-    EXPECT_EQ(KeyStore({{digest, std::nullopt, "bob"}}).find("secret-two"), "bob");
+    EXPECT_EQ(KeyStore({token(digest, "bob")}).find("secret-two"), "bob");
     // The spelled digest itself is not a key, and neither is a near miss.
-    EXPECT_FALSE(KeyStore({{digest, std::nullopt, "bob"}}).find(digest));
-    EXPECT_FALSE(KeyStore({{digest, std::nullopt, "bob"}}).find("secret-twO"));
+    EXPECT_FALSE(KeyStore({token(digest, "bob")}).find(digest));
+    EXPECT_FALSE(KeyStore({token(digest, "bob")}).find("secret-twO"));
     // Upper-case hex spells the same digest.
     for (std::size_t i = 7; i < digest.size(); ++i) {
         if (digest[i] >= 'a' && digest[i] <= 'f') digest[i] = static_cast<char>(digest[i] - 32);
     }
-    EXPECT_EQ(KeyStore({{digest, std::nullopt, "bob"}}).find("secret-two"), "bob");
+    EXPECT_EQ(KeyStore({token(digest, "bob")}).find("secret-two"), "bob");
 }
 
 TEST(KeyStore, DigestSpelling) {

@@ -13,17 +13,36 @@
 
 namespace ollama_proxy::auth {
 
+using KeyDigest = std::array<unsigned char, 32>;
+
+// The SHA-256 of a plaintext key, or the digest a "sha256:<hex>" spelling states.
+KeyDigest key_digest(std::string_view key);
+
+// The SHA-256 of a key a client presents: always hashed, so presenting the digest a config holds
+// opens nothing.
+KeyDigest presented_digest(std::string_view presented);
+
+// Whether two digests are equal, in constant time.
+bool same_digest(const KeyDigest& a, const KeyDigest& b);
+
 class KeyStore {
   public:
     explicit KeyStore(const std::vector<AuthToken>& tokens);
+
+    // The position of the matching key among the tokens, or nothing.
+    std::optional<std::size_t> match(std::string_view presented) const;
 
     // The name of the matching key (its `name`, or "key-" and the first 8 hex digits of its
     // digest), or nothing. Never the key itself: this is what logs may show.
     std::optional<std::string> find(std::string_view presented) const;
 
+    std::size_t size() const { return entries_.size(); }
+    const std::string& name(std::size_t index) const { return entries_[index].name; }
+    const KeyDigest& digest(std::size_t index) const { return entries_[index].digest; }
+
   private:
     struct Entry {
-        std::array<unsigned char, 32> digest;
+        KeyDigest digest;
         std::string name;
     };
     std::vector<Entry> entries_;
