@@ -6,7 +6,6 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
-#include <optional>
 #include <string>
 
 namespace {
@@ -17,21 +16,6 @@ void set_up_logging(const ollama_proxy::LogConfig& log) {
     logger->set_level(spdlog::level::from_str(log.level));
     logger->flush_on(spdlog::level::info);
     spdlog::set_default_logger(logger);
-}
-
-// Keys work in this version; quotas do not yet, and a limit that is configured but not enforced
-// would be a lie, so the daemon refuses to start with one.
-std::optional<std::string> unsupported_auth(const ollama_proxy::AuthConfig& auth) {
-    for (std::size_t i = 0; i < auth.tokens.size(); ++i) {
-        if (auth.tokens[i].limit_per_minute) {
-            return "auth.tokens[" + std::to_string(i) +
-                   "].limitPerMinute: per-key quotas are not available in this version; remove "
-                   "the limit rather than run without it";
-        }
-    }
-    if (auth.enabled && auth.tokens.empty())
-        return "auth.enabled: true, but auth.tokens is empty: every request would be refused";
-    return std::nullopt;
 }
 
 }  // namespace
@@ -45,10 +29,18 @@ int main(int argc, char** argv) {
             std::fputc('\n', *outcome.exit_code == 0 ? stdout : stderr);
         return *outcome.exit_code;
     }
-    if (auto problem = unsupported_auth(outcome.config.auth)) {
-        std::fprintf(stderr, "ollama-proxy: %s\n", problem->c_str());
-        return 2;
-    }
     set_up_logging(outcome.config.log);
-    return run_daemon(outcome.config);
+    // A reload reads every source again as at start: the same arguments, the same environment.
+    const Environment environment = current_environment();
+    const ConfigSource reload = [argc, argv, environment]() -> std::variant<Config, ConfigError> {
+        CommandLineOutcome again = parse_command_line(argc, argv, environment);
+        if (again.exit_code) {
+            std::string message = again.output;
+            while (!message.empty() && message.back() == '\n')
+                message.pop_back();
+            return ConfigError{message};
+        }
+        return std::move(again.config);
+    };
+    return run_daemon(outcome.config, reload);
 }

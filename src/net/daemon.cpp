@@ -8,6 +8,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <csignal>
@@ -109,17 +111,54 @@ class Drainer {
     SteadyClock::time_point deadline_{};
 };
 
-void watch_signals(net::signal_set& signals, Drainer& drainer) {
-    signals.async_wait([&signals, &drainer](error_code ec, int signal) {
+// The sections a running daemon cannot take over without a restart.
+std::vector<std::string> restart_only_changes(const Config& running, const Config& loaded) {
+    const auto before = nlohmann::json::parse(redacted_json(running));
+    const auto after = nlohmann::json::parse(redacted_json(loaded));
+    std::vector<std::string> changed;
+    for (const auto& [section, value] : after.items()) {
+        if (section == "auth" || section == "cors") continue;
+        if (!before.contains(section) || before[section] != value) changed.push_back(section);
+    }
+    return changed;
+}
+
+// Keys, limits and origins are swapped in whole; requests in flight finish under the policy
+// they started with, and keys that remain keep the quota they have used.
+void reload(ProxyState& state, const ConfigSource& source) {
+    if (!source) {
+        spdlog::warn("SIGHUP received, but this daemon has no configuration source to reload");
+        return;
+    }
+    auto loaded = source();
+    if (auto* error = std::get_if<ConfigError>(&loaded)) {
+        spdlog::error("reload failed, keeping the running configuration: {}", error->message);
+        return;
+    }
+    const Config& config = std::get<Config>(loaded);
+    auto previous = state.access_policy();
+    auto next = std::make_shared<const auth::AccessPolicy>(config, previous.get());
+    state.access.store(std::move(next), std::memory_order_release);
+    spdlog::info("reloaded: auth {}, {} key(s), {} extra origin(s)",
+                 config.auth.enabled ? "enabled" : "disabled",
+                 config.auth.tokens.size() + config.auth.file_tokens.size(),
+                 config.cors.origins.size());
+    const auto ignored = restart_only_changes(state.config, config);
+    if (!ignored.empty())
+        spdlog::warn("reload: changes to {} take effect only after a restart",
+                     fmt::join(ignored, ", "));
+}
+
+void watch_signals(net::signal_set& signals, Drainer& drainer, ProxyState& state,
+                   const ConfigSource& source) {
+    signals.async_wait([&signals, &drainer, &state, &source](error_code ec, int signal) {
         if (ec) return;
         if (signal == SIGHUP) {
-            spdlog::warn(
-                "SIGHUP received: configuration reload is not supported by this version; "
-                "restart the service to apply changes");
+            reload(state, source);
         } else {
             drainer.begin();
         }
-        watch_signals(signals, drainer);
+        watch_signals(signals, drainer, state, source);
     });
 }
 
@@ -136,7 +175,7 @@ void log_start(const ProxyState& state, const tcp::endpoint& local) {
 
 }  // namespace
 
-int run_daemon(const Config& config) {
+int run_daemon(const Config& config, ConfigSource reload_source) {
     std::signal(SIGPIPE, SIG_IGN);
     std::unique_ptr<ProxyState> state;
     try {
@@ -156,7 +195,7 @@ int run_daemon(const Config& config) {
 
     net::signal_set signals(workers[0]->ioc, SIGINT, SIGTERM, SIGHUP);
     Drainer drainer(*state, workers, *acceptor);
-    watch_signals(signals, drainer);
+    watch_signals(signals, drainer, *state, reload_source);
     net::co_spawn(workers[0]->ioc, accept_connections(*acceptor, workers), net::detached);
 
     std::vector<net::executor_work_guard<net::io_context::executor_type>> guards;

@@ -28,9 +28,9 @@ awaitable<error_code> send_reply(beast::tcp_stream& client, const LocalReply& re
     http::response<Body> res{static_cast<http::status>(reply.status),
                              context.version == 10 ? 10 : 11};
     res.set(http::field::server, "ollama-proxy");
-    res.set(http::field::content_type, reply.content_type);
+    if (!reply.content_type.empty()) res.set(http::field::content_type, reply.content_type);
     for (const auto& [name, value] : reply.headers)
-        res.set(name, value);
+        res.insert(name, value);
     if (!context.request_id.empty()) res.set("x-request-id", context.request_id);
     res.body() = {reply.body.data(), reply.body.size()};
     res.keep_alive(context.keep_alive);

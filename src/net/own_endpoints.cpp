@@ -106,6 +106,55 @@ awaitable<LocalReply> answer_ready(Worker& worker) {
     co_return json_reply(200, body);
 }
 
+json window_json(const auth::WindowStatus& window) {
+    return {{"limit", window.limit},
+            {"remaining", window.remaining},
+            {"reset", auth::duration_text(window.reset)}};
+}
+
+// Keys by name only, with what they have used: never a key or its digest.
+json keys_json(const auth::AccessPolicy& policy) {
+    json keys = json::array();
+    const auto now = auth::KeyQuota::Clock::now();
+    for (std::size_t i = 0; i < policy.keys.size(); ++i) {
+        auto& quota = *policy.quotas[i];
+        const auto limits = quota.limits();
+        const auto status = quota.status(now);
+        json key{{"name", policy.keys.name(i)}, {"in_flight", status.in_flight}};
+        if (limits.max_concurrent) key["max_concurrent"] = *limits.max_concurrent;
+        if (status.requests) key["requests"] = window_json(*status.requests);
+        if (status.tokens) key["tokens"] = window_json(*status.tokens);
+        keys.push_back(std::move(key));
+    }
+    return keys;
+}
+
+LocalReply answer_status(Worker& worker) {
+    const ProxyState& state = worker.state;
+    const auto policy = state.access_policy();
+    const auto readiness = state.readiness.snapshot();
+    json remote{{"target", state.upstream.display}};
+    if (!readiness.remote_version.empty()) remote["version"] = readiness.remote_version;
+    const auto uptime =
+        std::chrono::duration_cast<std::chrono::seconds>(SteadyClock::now() - state.started);
+    json body{
+        {"version", OLLAMA_PROXY_VERSION},
+        {"listener", state.config.server.host + ":" + std::to_string(state.config.server.port)},
+        {"openai_base_path", state.config.openai.base_path},
+        {"remote", std::move(remote)},
+        {"uptime_seconds", uptime.count()},
+        {"requests_total", state.requests.load(std::memory_order_relaxed)},
+        {"active_exchanges", state.active_exchanges.load(std::memory_order_relaxed)},
+        {"auth", {{"enabled", policy->enabled}, {"keys", keys_json(*policy)}}}};
+    return json_reply(200, body);
+}
+
+LocalReply answer_admin(Worker& worker, std::string_view path) {
+    if (path == "/_proxy/status") return answer_status(worker);
+    return error_reply(Dialect::ollama, 404,
+                       "no such admin endpoint: " + std::string(path.substr(0, 128)));
+}
+
 }  // namespace
 
 bool is_own_endpoint(std::string_view path) {
@@ -120,7 +169,8 @@ awaitable<LocalReply> answer_own_endpoint(Worker& worker, std::string_view path,
         co_return reply;
     }
     if (path == health_path) co_return json_reply(200, {{"status", "ok"}});
-    co_return co_await answer_ready(worker);
+    if (path == ready_path) co_return co_await answer_ready(worker);
+    co_return answer_admin(worker, path);
 }
 
 }  // namespace ollama_proxy

@@ -1,11 +1,10 @@
 #include "net/session.hpp"
 
+#include "net/admission.hpp"
 #include "net/local_reply.hpp"
 #include "net/own_endpoints.hpp"
 #include "net/worker.hpp"
-#include "ollama_proxy/auth/key_store.hpp"
 #include "ollama_proxy/header_rules.hpp"
-#include "ollama_proxy/openai/api_error.hpp"
 #include "ollama_proxy/target_path.hpp"
 #include "relay/body_pump.hpp"
 #include "relay/openai_exchange.hpp"
@@ -34,6 +33,15 @@ std::string peer_of(const tcp::socket& socket) {
     return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
 }
 
+bool is_loopback_peer(const tcp::socket& socket) {
+    error_code ec;
+    const auto address = socket.remote_endpoint(ec).address();
+    if (ec) return false;
+    if (address.is_v6() && address.to_v6().is_v4_mapped())
+        return net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6()).is_loopback();
+    return address.is_loopback();
+}
+
 class Session {
   public:
     Session(Worker& worker, tcp::socket socket)
@@ -42,7 +50,8 @@ class Session {
           timeouts_(worker.state.config.timeouts),
           client_(std::move(socket)),
           buffer_(client_buffer_limit),
-          peer_(peer_of(client_.socket())) {
+          peer_(peer_of(client_.socket())),
+          loopback_(is_loopback_peer(client_.socket())) {
         buffer_.reserve(64 * 1024);  // socket reads are sized by the free capacity
     }
 
@@ -52,10 +61,12 @@ class Session {
     awaitable<bool> wait_for_request(bool first);
     awaitable<bool> serve(http::request_parser<http::empty_body>& head);
     awaitable<bool> serve_own(http::request_parser<http::empty_body>& head, std::string_view path,
-                              AccessRecord& record);
+                              AccessRecord& record, const Admission* admission);
+    awaitable<bool> serve_gated(http::request_parser<http::empty_body>& head, std::string_view path,
+                                Dialect dialect, AccessRecord& record);
+    awaitable<bool> refuse(http::request_parser<http::empty_body>& head, LocalReply reply,
+                           AccessRecord& record);
     awaitable<void> reject_head(const error_code& ec);
-    std::optional<LocalReply> admit(const http::request_header<>& req, Dialect dialect,
-                                    AccessRecord& record) const;
     void close();
 
     Worker& worker_;
@@ -65,6 +76,7 @@ class Session {
     beast::flat_buffer buffer_;
     std::unique_ptr<char[]> slice_ = std::make_unique_for_overwrite<char[]>(pump_slice_bytes);
     std::string peer_;
+    bool loopback_;
 };
 
 awaitable<void> Session::run() {
@@ -125,60 +137,58 @@ awaitable<bool> Session::serve(http::request_parser<http::empty_body>& head) {
         co_await send_reply(client_, error_reply(dialect, 400, *error), context,
                             to_steady(timeouts_.client_idle));
     } else if (is_own_endpoint(path)) {
-        keep_alive = co_await serve_own(head, path, record);
-    } else if (auto refusal = admit(req, dialect, record)) {
-        // Refused on the head: the body is never read, so the connection closes after.
-        record.status = refusal->status;
-        record.outcome = "unauthorized";
-        const ReplyContext context{req.version(), req.keep_alive() && head.is_done(),
-                                   req.method() == http::verb::head, record.request_id};
-        const auto ec =
-            co_await send_reply(client_, *refusal, context, to_steady(timeouts_.client_idle));
-        keep_alive = context.keep_alive && !ec;
-    } else if (dialect == Dialect::openai) {
-        const std::string below(path.substr(state_.config.openai.base_path.size()));
-        keep_alive = co_await relay_openai(
-            worker_, {client_, buffer_, {slice_.get(), pump_slice_bytes}}, head, below, record);
+        keep_alive = co_await serve_own(head, path, record, nullptr);
     } else {
-        keep_alive = co_await relay_passthrough(
-            worker_, {client_, buffer_, {slice_.get(), pump_slice_bytes}}, head, dialect, record);
+        keep_alive = co_await serve_gated(head, path, dialect, record);
     }
     write_access_log(record);
     co_return keep_alive;
 }
 
-// Admission on the head, before any body is read: with auth on, every route but the own
-// endpoints needs one of the configured keys. The refusal, if any.
-std::optional<LocalReply> Session::admit(const http::request_header<>& req, Dialect dialect,
-                                         AccessRecord& record) const {
-    const AuthConfig& auth = state_.config.auth;
-    // Preflights need a key too until the proxy answers them itself (CORS): passed through,
-    // they would reach the remote unauthenticated.
-    if (!auth.enabled) return std::nullopt;
-    const std::string_view presented =
-        auth::presented_key(req[auth.header], req[http::field::authorization]);
-    if (auto name = state_.keys.find(presented)) {
-        record.key = *name;
-        return std::nullopt;
+// Everything but /health and /ready passes the gate on its head, before any body is read; the
+// admission it gives holds the key's quota place until the exchange ends.
+awaitable<bool> Session::serve_gated(http::request_parser<http::empty_body>& head,
+                                     std::string_view path, Dialect dialect, AccessRecord& record) {
+    Admission admission;
+    const GateRequest gate{head.get(), path, dialect, loopback_};
+    if (auto refusal = pass_gate(state_, gate, admission, record)) {
+        for (const auto& header : admission.headers)
+            refusal->headers.push_back(header);
+        co_return co_await refuse(head, std::move(*refusal), record);
     }
-    const std::string message = presented.empty()
-                                    ? "No API key provided: send it in the " + auth.header +
-                                          " header or as Authorization: Bearer <key>."
-                                    : std::string("Incorrect API key provided.");
-    LocalReply reply = error_reply(dialect, 401, message);
-    if (dialect == Dialect::openai && !presented.empty()) {
-        openai::ApiError error = openai::error_with_status(401, message);
-        error.code = "invalid_api_key";
-        reply.body = error.body();
+    if (is_admin_path(path)) co_return co_await serve_own(head, path, record, &admission);
+    const ClientConnection client{client_, buffer_, {slice_.get(), pump_slice_bytes}};
+    bool keep_alive = false;
+    if (dialect == Dialect::openai) {
+        const std::string below(path.substr(state_.config.openai.base_path.size()));
+        keep_alive = co_await relay_openai(worker_, client, head, below, admission, record);
+    } else {
+        keep_alive = co_await relay_passthrough(worker_, client, head, dialect, admission, record);
     }
-    reply.headers.emplace_back("WWW-Authenticate", "Bearer");
-    return reply;
+    admission.finish();
+    co_return keep_alive;
+}
+
+// Refused on the head: the body is never read, so a request that has one closes the connection.
+awaitable<bool> Session::refuse(http::request_parser<http::empty_body>& head, LocalReply reply,
+                                AccessRecord& record) {
+    const auto& req = head.get();
+    record.status = reply.status;
+    const ReplyContext context{req.version(), req.keep_alive() && head.is_done(),
+                               req.method() == http::verb::head, record.request_id};
+    const auto ec = co_await send_reply(client_, reply, context, to_steady(timeouts_.client_idle));
+    co_return context.keep_alive && !ec;
 }
 
 awaitable<bool> Session::serve_own(http::request_parser<http::empty_body>& head,
-                                   std::string_view path, AccessRecord& record) {
+                                   std::string_view path, AccessRecord& record,
+                                   const Admission* admission) {
     const auto& req = head.get();
-    const LocalReply reply = co_await answer_own_endpoint(worker_, path, req.method_string());
+    LocalReply reply = co_await answer_own_endpoint(worker_, path, req.method_string());
+    if (admission != nullptr) {
+        for (const auto& header : admission->headers)
+            reply.headers.push_back(header);
+    }
     // These endpoints take no body; rather than read one, close after answering.
     const bool keep_alive =
         req.keep_alive() && head.is_done() && !state_.draining.load(std::memory_order_relaxed);

@@ -5,12 +5,13 @@
 
 #include "net/asio.hpp"
 #include "net/upstream.hpp"
-#include "ollama_proxy/auth/key_store.hpp"
+#include "ollama_proxy/auth/access_policy.hpp"
 #include "ollama_proxy/config.hpp"
 #include "ops/readiness.hpp"
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_set>
 
@@ -20,11 +21,13 @@ struct ProxyState {
     explicit ProxyState(Config c)
         : config(std::move(c)),
           upstream(make_upstream_target(config.remote)),
-          keys(config.auth.tokens) {}
+          access(std::make_shared<const auth::AccessPolicy>(config, nullptr)) {}
 
-    const Config config;
+    const Config config;  // as started; a reload replaces only the access policy
     const UpstreamTarget upstream;
-    const auth::KeyStore keys;  // consulted only when auth.enabled
+    // Keys, quotas and origins: swapped whole by a reload, read once per request.
+    std::atomic<std::shared_ptr<const auth::AccessPolicy>> access;
+    const SteadyClock::time_point started = SteadyClock::now();
     Readiness readiness;
     std::atomic<bool> draining{false};
     std::atomic<int> active_exchanges{0};
@@ -32,6 +35,9 @@ struct ProxyState {
     std::uint32_t id_prefix = 0;  // random per process, so request ids differ across restarts
 
     std::string next_request_id();
+    std::shared_ptr<const auth::AccessPolicy> access_policy() const {
+        return access.load(std::memory_order_acquire);
+    }
 };
 
 struct Worker {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "net/asio.hpp"
+#include "ollama_proxy/usage_scanner.hpp"
 
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/read.hpp>
@@ -30,11 +31,12 @@ struct PumpTimeouts {
 inline constexpr std::size_t pump_slice_bytes = 64 * 1024;  // a good size for a scratch slice
 
 // `slice` is the caller's scratch space (one per client connection, reused by every exchange):
-// allocating it per body would cost an allocation and page faults on every request.
+// allocating it per body would cost an allocation and page faults on every request. `usage`,
+// when given, sees every byte relayed.
 template <class In, class Parser, class Out, class Serializer>
 awaitable<PumpResult> pump_body(In& in, beast::flat_buffer& in_buffer, Parser& parser, Out& out,
                                 Serializer& serializer, std::span<char> slice,
-                                PumpTimeouts timeouts) {
+                                PumpTimeouts timeouts, UsageScanner* usage = nullptr) {
     namespace http = beast::http;
     PumpResult result;
     auto& body = parser.get().body();
@@ -51,6 +53,7 @@ awaitable<PumpResult> pump_body(In& in, beast::flat_buffer& in_buffer, Parser& p
         // A read may parse only framing (a chunk header). An empty slice must never reach the
         // serializer: Beast 1.81 would emit it as the terminating zero-length chunk.
         if (got == 0) continue;
+        if (usage != nullptr) usage->feed({slice.data(), got});
         body.data = slice.data();
         body.size = got;
         body.more = !parser.is_done();

@@ -1,5 +1,6 @@
 #include "relay/openai_exchange.hpp"
 
+#include "net/admission.hpp"
 #include "net/worker.hpp"
 #include "ollama_proxy/header_rules.hpp"
 #include "ollama_proxy/ndjson_splitter.hpp"
@@ -64,13 +65,15 @@ ApiError as_api_error(const CallFailure& failure) {
 
 class OpenAIExchange {
   public:
-    OpenAIExchange(Worker& worker, ClientConnection client, AccessRecord& record)
+    OpenAIExchange(Worker& worker, ClientConnection client, Admission& admission,
+                   AccessRecord& record)
         : worker_(worker),
           state_(worker.state),
           timeouts_(worker.state.config.timeouts),
           client_(client.stream),
           client_buffer_(client.buffer),
           slice_(client.slice),
+          admission_(admission),
           record_(record) {}
 
     awaitable<bool> run(http::request_parser<http::empty_body>& head, std::string_view path);
@@ -97,6 +100,7 @@ class OpenAIExchange {
     beast::tcp_stream& client_;
     beast::flat_buffer& client_buffer_;
     std::span<char> slice_;
+    Admission& admission_;
     AccessRecord& record_;
 
     unsigned client_version_ = 11;
@@ -229,6 +233,7 @@ awaitable<bool> OpenAIExchange::run_calls(openai::Plan& plan) {
             co_return co_await reply_error(as_api_error(*failure), failure->outcome);
         }
         call.finish();
+        if (auto* usage = admission_.usage()) usage->feed(body);
         bodies.push_back(std::move(body));
     }
     std::string out;
@@ -305,6 +310,7 @@ awaitable<Step> OpenAIExchange::relay_lines(UpstreamCall& call, openai::StreamTr
             if (step == Step::more) step = stream.on_line(line, out);
         });
         if (!fits) error = upstream_error(502, "remote Ollama sent a stream line over 16 MiB");
+        if (auto* usage = admission_.usage()) usage->feed({slice_.data(), got});
         if (!out.empty()) {
             const bool sent = co_await send_chunk(out);
             if (!sent) co_return Step::failed;
@@ -338,6 +344,8 @@ awaitable<bool> OpenAIExchange::send_stream_head() {
     res.set(http::field::cache_control, "no-cache");
     res.set("X-Accel-Buffering", "no");
     res.set("x-request-id", record_.request_id);
+    for (const auto& [name, value] : admission_.headers)
+        res.insert(name, value);
     if (client_version_ >= 11) res.chunked(true);
     res.keep_alive(client_version_ >= 11 && keep_alive());
     http::response_serializer<http::empty_body> serializer{res};
@@ -398,6 +406,7 @@ awaitable<bool> OpenAIExchange::reply(unsigned status, std::string body) {
     local.status = status;
     local.body = std::move(body);
     local.content_type = "application/json";
+    local.headers = admission_.headers;
     record_.status = status;
     record_.bytes_out = is_head_ ? 0 : local.body.size();
     const bool keep = keep_alive();
@@ -411,6 +420,7 @@ awaitable<bool> OpenAIExchange::reply_error(const ApiError& error, std::string o
     local.status = error.status;
     local.body = error.body();
     local.content_type = "application/json";
+    local.headers = admission_.headers;
     if (!error.retryable()) local.headers.emplace_back("x-should-retry", "false");
     record_.status = error.status;
     record_.outcome = std::move(outcome);
@@ -425,8 +435,8 @@ awaitable<bool> OpenAIExchange::reply_error(const ApiError& error, std::string o
 
 awaitable<bool> relay_openai(Worker& worker, ClientConnection client,
                              http::request_parser<http::empty_body>& head, std::string_view path,
-                             AccessRecord& record) {
-    OpenAIExchange exchange(worker, client, record);
+                             Admission& admission, AccessRecord& record) {
+    OpenAIExchange exchange(worker, client, admission, record);
     co_return co_await exchange.run(head, path);
 }
 

@@ -15,11 +15,12 @@
 namespace ollama_proxy {
 
 struct Worker;
+class Admission;
 
 // `path` is the request path below the OpenAI base path ("/chat/completions"). Returns whether
 // the client connection can carry another request.
 awaitable<bool> relay_openai(Worker& worker, ClientConnection client,
                              beast::http::request_parser<beast::http::empty_body>& head,
-                             std::string_view path, AccessRecord& record);
+                             std::string_view path, Admission& admission, AccessRecord& record);
 
 }  // namespace ollama_proxy

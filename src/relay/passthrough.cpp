@@ -1,5 +1,6 @@
 #include "relay/passthrough.hpp"
 
+#include "net/admission.hpp"
 #include "net/header_edit.hpp"
 #include "net/worker.hpp"
 #include "ollama_proxy/header_rules.hpp"
@@ -39,7 +40,7 @@ bool is_stale_connection_error(const error_code& ec) {
 class PassthroughExchange {
   public:
     PassthroughExchange(Worker& worker, ClientConnection client, Dialect dialect,
-                        AccessRecord& record)
+                        Admission& admission, AccessRecord& record)
         : worker_(worker),
           state_(worker.state),
           timeouts_(worker.state.config.timeouts),
@@ -47,6 +48,7 @@ class PassthroughExchange {
           client_buffer_(client.buffer),
           slice_(client.slice),
           dialect_(dialect),
+          admission_(admission),
           record_(record) {}
 
     awaitable<bool> run(http::request_parser<http::empty_body>& head);
@@ -62,6 +64,7 @@ class PassthroughExchange {
     awaitable<ResponseOutcome> relay_response_on(Up& up, beast::flat_buffer& up_buffer);
     void frame_response(http::response<http::buffer_body>& res, bool chunked, bool until_close,
                         bool body_expected);
+    void decorate_response(http::response<http::buffer_body>& res) const;
     awaitable<bool> finish(UpstreamPtr& up, const ResponseOutcome& outcome);
     awaitable<bool> reply_error(unsigned status, std::string message, std::string outcome);
     awaitable<bool> client_body_failed(const error_code& ec);
@@ -74,6 +77,7 @@ class PassthroughExchange {
     beast::flat_buffer& client_buffer_;
     std::span<char> slice_;
     Dialect dialect_;
+    Admission& admission_;
     AccessRecord& record_;
 
     unsigned client_version_ = 11;
@@ -173,10 +177,13 @@ void PassthroughExchange::rewrite_request(http::request<http::buffer_body>& req,
     req.version(11);
     req.set(http::field::host, state_.upstream.host_header);
     // The proxy's own keys never travel upstream, in either header that may carry them.
-    if (state_.config.auth.enabled) {
-        req.erase(state_.config.auth.header);
+    if (admission_.policy->enabled) {
+        req.erase(admission_.policy->header);
         req.erase(http::field::authorization);
     }
+    // The proxy answers for origins itself; the remote's own policy would refuse the pages
+    // the proxy was configured to allow.
+    if (admission_.cross_origin) req.erase(http::field::origin);
     if (!state_.upstream.remote.api_key.empty())
         req.set(http::field::authorization, "Bearer " + state_.upstream.remote.api_key);
     // Framing as the parser saw it, whatever the header fields said.
@@ -248,6 +255,7 @@ awaitable<ResponseOutcome> PassthroughExchange::relay_response_on(Up& up,
     const bool upstream_keep_alive = res.keep_alive() && !response->need_eof();
     const bool body_expected = !is_head_ && status != 204 && status != 304;
     frame_response(res, response->chunked(), response->need_eof(), body_expected);
+    decorate_response(res);
 
     http::response_serializer<http::buffer_body> serializer{res};
     record_.status = status;
@@ -263,8 +271,10 @@ awaitable<ResponseOutcome> PassthroughExchange::relay_response_on(Up& up,
     if (body_expected) {
         const PumpTimeouts timeouts{to_steady(timeouts_.upstream_idle),
                                     to_steady(timeouts_.client_idle)};
-        const PumpResult pumped =
-            co_await pump_body(up, up_buffer, *response, client_, serializer, slice_, timeouts);
+        // Only a successful reply has used tokens worth counting.
+        UsageScanner* usage = status / 100 == 2 ? admission_.usage() : nullptr;
+        const PumpResult pumped = co_await pump_body(up, up_buffer, *response, client_, serializer,
+                                                     slice_, timeouts, usage);
         record_.bytes_out = pumped.bytes;
         if (pumped.read_error) co_return ResponseOutcome{Kind::upstream_cut, pumped.read_error};
         if (pumped.write_error) co_return ResponseOutcome{Kind::client_gone, pumped.write_error};
@@ -296,6 +306,23 @@ void PassthroughExchange::frame_response(http::response<http::buffer_body>& res,
     }
     res.version(client_version_ == 10 ? 10 : 11);
     res.keep_alive(keep_alive);
+}
+
+// The request id, and what the gate decided every response must carry (rate limits, CORS), in
+// place of anything the remote said about the same.
+void PassthroughExchange::decorate_response(http::response<http::buffer_body>& res) const {
+    res.set("x-request-id", record_.request_id);
+    if (admission_.headers.empty()) return;
+    if (admission_.cross_origin) {
+        for (const auto field :
+             {http::field::access_control_allow_origin, http::field::access_control_expose_headers,
+              http::field::access_control_allow_credentials})
+            res.erase(field);
+    }
+    for (const auto& [name, value] : admission_.headers) {
+        if (!iequals(name, "Vary")) res.erase(name);
+        res.insert(name, value);
+    }
 }
 
 awaitable<bool> PassthroughExchange::finish(UpstreamPtr& up, const ResponseOutcome& outcome) {
@@ -366,8 +393,9 @@ awaitable<bool> PassthroughExchange::reply_error(unsigned status, std::string me
     const bool keep_alive =
         client_keep_alive_ && request_complete_ && !state_.draining.load(std::memory_order_relaxed);
     const ReplyContext context{client_version_, keep_alive, is_head_, record_.request_id};
-    const auto ec = co_await send_reply(client_, error_reply(dialect_, status, message), context,
-                                        to_steady(timeouts_.client_idle));
+    LocalReply reply = error_reply(dialect_, status, message);
+    reply.headers = admission_.headers;
+    const auto ec = co_await send_reply(client_, reply, context, to_steady(timeouts_.client_idle));
     co_return keep_alive && !ec;
 }
 
@@ -375,8 +403,8 @@ awaitable<bool> PassthroughExchange::reply_error(unsigned status, std::string me
 
 awaitable<bool> relay_passthrough(Worker& worker, ClientConnection client,
                                   http::request_parser<http::empty_body>& head, Dialect dialect,
-                                  AccessRecord& record) {
-    PassthroughExchange exchange(worker, client, dialect, record);
+                                  Admission& admission, AccessRecord& record) {
+    PassthroughExchange exchange(worker, client, dialect, admission, record);
     co_return co_await exchange.run(head);
 }
 

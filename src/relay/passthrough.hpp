@@ -15,6 +15,7 @@
 namespace ollama_proxy {
 
 struct Worker;
+class Admission;
 
 struct ClientConnection {
     beast::tcp_stream& stream;
@@ -26,6 +27,6 @@ struct ClientConnection {
 // another request.
 awaitable<bool> relay_passthrough(Worker& worker, ClientConnection client,
                                   beast::http::request_parser<beast::http::empty_body>& head,
-                                  Dialect dialect, AccessRecord& record);
+                                  Dialect dialect, Admission& admission, AccessRecord& record);
 
 }  // namespace ollama_proxy

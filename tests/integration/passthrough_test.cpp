@@ -12,13 +12,16 @@ namespace it {
 namespace {
 
 // Response fields other than the hop-by-hop ones, as "name: value" lines with lowercase names.
+// The remote's end-to-end fields; the proxy adds only its request id, which lets a caller find
+// the exchange in the proxy's log.
 std::vector<std::string> end_to_end_fields(const Response& r) {
     std::vector<std::string> fields;
     for (const auto& [name, value] : r.head.headers) {
         std::string lower = name;
         std::transform(lower.begin(), lower.end(), lower.begin(),
                        [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        if (lower != "connection" && lower != "keep-alive") fields.push_back(lower + ": " + value);
+        if (lower != "connection" && lower != "keep-alive" && lower != "x-request-id")
+            fields.push_back(lower + ": " + value);
     }
     return fields;
 }
@@ -37,6 +40,7 @@ class Passthrough : public ProxyAndFake {
             << direct.head.raw;
         EXPECT_EQ(proxied.body, direct.body);
         EXPECT_EQ(proxied.end, BodyEnd::clean);
+        EXPECT_EQ(proxied.header("x-request-id").value_or("").size(), 20u) << proxied.head.raw;
     }
 };
 

@@ -129,13 +129,13 @@ std::string make_request(std::string_view method, std::string_view target, const
 
 // ---- Connection ---------------------------------------------------------------------------
 
-std::optional<Connection> Connection::try_open(std::uint16_t port, int* error) {
+std::optional<Connection> Connection::try_open(std::uint16_t port, int* error, in_addr_t ipv4) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) throw std::runtime_error("socket: " + std::string(std::strerror(errno)));
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_addr.s_addr = ipv4 == 0 ? htonl(INADDR_LOOPBACK) : ipv4;
     if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
         if (error != nullptr) *error = errno;
         ::close(fd);
@@ -276,6 +276,13 @@ bool Connection::wait_closed(Millis timeout) {
 Response fetch(std::uint16_t port, std::string_view raw, Millis timeout) {
     Connection connection = Connection::open(port);
     return connection.exchange(raw, timeout);
+}
+
+Response fetch_at(in_addr_t ipv4, std::uint16_t port, std::string_view raw, Millis timeout) {
+    int error = 0;
+    auto connection = Connection::try_open(port, &error, ipv4);
+    if (!connection) throw std::runtime_error("connect: " + std::string(std::strerror(error)));
+    return connection->exchange(raw, timeout);
 }
 
 }  // namespace it

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <netinet/in.h>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -77,7 +78,9 @@ class Connection {
     // Retries a refused connection until `timeout`, then throws.
     static Connection open(std::uint16_t port, Millis timeout = 2s);
     // nullopt and errno-like code when the connection is refused or fails.
-    static std::optional<Connection> try_open(std::uint16_t port, int* error = nullptr);
+    // `ipv4` (network order) defaults to 127.0.0.1.
+    static std::optional<Connection> try_open(std::uint16_t port, int* error = nullptr,
+                                              in_addr_t ipv4 = 0);
 
     Connection(Connection&& other) noexcept;
     Connection& operator=(Connection&& other) noexcept;
@@ -148,5 +151,7 @@ class BodyReader {
 
 // A fresh connection, one request, the whole response.
 Response fetch(std::uint16_t port, std::string_view raw, Millis timeout = 60s);
+// The same to another address of this machine (network order), e.g. one that is not loopback.
+Response fetch_at(in_addr_t ipv4, std::uint16_t port, std::string_view raw, Millis timeout = 60s);
 
 }  // namespace it

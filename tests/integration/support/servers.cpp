@@ -152,7 +152,7 @@ std::unique_ptr<Proxy> Proxy::start(const std::vector<std::string>& args, const 
     argv.insert(argv.end(), args.begin(), args.end());
     Process process = Process::spawn(OLLAMA_PROXY_BIN, argv, {log_path, {}, env});
 
-    static const std::regex listening(R"(listening on http://127\.0\.0\.1:(\d+))");
+    static const std::regex listening(R"(listening on http://[^ ]*:(\d+))");
     std::optional<std::uint16_t> port;
     const bool up = wait_until(
         [&] {
