@@ -6,6 +6,9 @@ packages=(
     g++ cmake ninja-build ccache pkg-config
     libboost1.81-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libssl-dev
     libgtest-dev openssl ca-certificates curl clang-format python3
+    # The .deb: CPack computes its Depends with dpkg-shlibdeps (dpkg-dev) after `file` finds the
+    # ELF files.
+    dpkg-dev file
 )
 
 missing=()

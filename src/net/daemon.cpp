@@ -2,6 +2,7 @@
 
 #include "net/listener.hpp"
 #include "net/worker.hpp"
+#include "ops/service_notify.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
@@ -72,6 +73,7 @@ class Drainer {
         spdlog::info(
             "stopping: no new connections; draining {} in-flight request(s) for up to {} s",
             state_.active_exchanges.load(), state_.config.timeouts.drain.count());
+        notify_service_manager("STOPPING=1\nSTATUS=draining in-flight requests");
         error_code ignored;
         acceptor_.close(ignored);
         for (auto& worker : workers_) {
@@ -197,6 +199,10 @@ int run_daemon(const Config& config, ConfigSource reload_source) {
     Drainer drainer(*state, workers, *acceptor);
     watch_signals(signals, drainer, *state, reload_source);
     net::co_spawn(workers[0]->ioc, accept_connections(*acceptor, workers), net::detached);
+    // The socket listens already: connections made from now on wait in its backlog for the
+    // accept loop, so a unit ordered after this one can start using the proxy right away.
+    notify_service_manager(fmt::format("READY=1\nSTATUS=listening on http://{}",
+                                       endpoint_text(acceptor->local_endpoint())));
 
     std::vector<net::executor_work_guard<net::io_context::executor_type>> guards;
     for (auto& worker : workers)

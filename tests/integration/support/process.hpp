@@ -52,8 +52,9 @@ struct SpawnOptions {
     EnvVars env;              // added to (or replacing in) the inherited environment
 };
 
-// A child process started with fork/exec. Variables named OLLAMA_PROXY_* are not inherited (they
-// would configure the proxy under test behind the test's back); pass them in `env` instead. The
+// A child process started with fork/exec. Variables named OLLAMA_PROXY_* and NOTIFY_SOCKET are not
+// inherited (they would configure the proxy under test behind the test's back); pass them in `env`
+// instead. The
 // child is killed (SIGKILL) if this object is destroyed while it still runs, and also if the test
 // process itself dies.
 class Process {
