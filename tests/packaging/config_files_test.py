@@ -12,6 +12,7 @@ import os
 import pathlib
 import re
 import subprocess
+import tempfile
 import sys
 
 
@@ -28,7 +29,7 @@ def print_config(proxy_bin, args, env):
 def variables_read_by_program(source):
     names = set()
     for path in (source / "src" / "config").glob("*.cpp"):
-        names.update(re.findall(r'"(OLLAMA_PROXY_[A-Z0-9_]+)"', path.read_text()))
+        names.update(re.findall(r'"(OLLAMA_PROXY_[A-Z0-9_]+|OLLAMA_ORIGINS)"', path.read_text()))
     return names
 
 
@@ -36,7 +37,7 @@ def example_values(env_file):
     """The commented-out assignments "#NAME=value", unquoted as systemd would."""
     values = {}
     for line in env_file.read_text().splitlines():
-        match = re.fullmatch(r"#(OLLAMA_PROXY_[A-Z0-9_]+)=(.*)", line)
+        match = re.fullmatch(r"#(OLLAMA_PROXY_[A-Z0-9_]+|OLLAMA_ORIGINS)=(.*)", line)
         if not match:
             continue
         value = match.group(2)
@@ -67,11 +68,15 @@ def main(source, proxy_bin):
     assert not unknown, "ollama-proxy.env names variables the program ignores: " + ", ".join(unknown)
     print("ollama-proxy.env documents all %d variables" % len(wanted))
 
-    # The example file path is the installed one; point it at the repository's copy.
+    # The example file paths are the installed ones; point them at real files.
     values["OLLAMA_PROXY_CONFIG"] = str(example)
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as tokens:
+        tokens.write('[{"key": "from-the-tokens-file"}]')
+    values["OLLAMA_PROXY_AUTH_TOKENS_FILE"] = tokens.name
     printed = print_config(proxy_bin, [], values)
     assert printed["remote"]["host"] == values["OLLAMA_PROXY_REMOTE_HOST"], printed["remote"]
     assert printed["log"]["level"] == values["OLLAMA_PROXY_LOG_LEVEL"], printed["log"]
+    os.unlink(tokens.name)
     print("ollama-proxy.env example values accepted")
     return 0
 
