@@ -87,8 +87,8 @@ ApiError bad_reply(const std::string& why) {
 ImageRequest translate_image_request(const json& body, const ModelDefaultsTable& defaults) {
     const Fields request(body, "");
     ImageRequest out;
-    const std::string prompt = request.required_string("prompt");
     out.model = request.required_string("model");
+    const std::string prompt = request.required_string("prompt");
     const int images = static_cast<int>(request.integer("n", 1, kMaxImages).value_or(1));
     refuse_unsupported(request);
     json native = {{"model", out.model}, {"prompt", prompt}, {"stream", false}};
