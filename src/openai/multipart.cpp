@@ -109,6 +109,46 @@ std::optional<std::string> extended_value(std::string_view value) {
     return out;
 }
 
+// `form-data; name="x"; filename="y"`; what is wrong with it, or nothing.
+std::optional<std::string> read_disposition(std::string_view value, FormPart& part) {
+    const auto [type, rest] = split_type(value);
+    const auto params = parameters(rest);
+    if (!iequals(type, "form-data") || !params)
+        return "a part's Content-Disposition is not form-data";
+    const Param* field = find_param(*params, "name");
+    if (field == nullptr) return "a part has no name";
+    part.name = field->value;
+    if (const Param* extended = find_param(*params, "filename*"))
+        part.filename = extended_value(extended->value);
+    if (!part.filename) {
+        if (const Param* file = find_param(*params, "filename")) part.filename = file->value;
+    }
+    return std::nullopt;
+}
+
+// A part's header lines, each ending in CRLF; what is wrong with them, or nothing.
+std::optional<std::string> read_part_head(std::string_view block, FormPart& part) {
+    bool disposition = false;
+    while (!block.empty()) {
+        const auto eol = block.find(kCrlf);
+        const std::string_view line = block.substr(0, eol);
+        block.remove_prefix(eol + 2);
+        const auto colon = line.find(':');
+        if (colon == std::string_view::npos || colon == 0 || !is_token_char(line[0]))
+            return "a part header is not a \"Name: value\" line";
+        const std::string_view name = line.substr(0, colon);
+        const std::string_view value = trim_blanks(line.substr(colon + 1));
+        if (iequals(name, "content-type")) {
+            part.content_type = std::string(value);
+        } else if (iequals(name, "content-disposition")) {
+            if (auto problem = read_disposition(value, part)) return problem;
+            disposition = true;
+        }
+    }
+    if (!disposition) return "a part has no Content-Disposition header";
+    return std::nullopt;
+}
+
 ApiError malformed(const std::string& why) {
     return invalid_request("Malformed multipart/form-data body: " + why + ".");
 }
@@ -239,38 +279,8 @@ bool MultipartParser::read_head() {
                                     " parts."));
     }
     FormPart part;
-    bool disposition = false;
-    std::string_view block = std::string_view(pending_).substr(0, end + 2);
-    while (!block.empty()) {
-        const auto eol = block.find(kCrlf);
-        const std::string_view line = block.substr(0, eol);
-        block.remove_prefix(eol + 2);
-        const auto colon = line.find(':');
-        if (colon == std::string_view::npos || colon == 0 || !is_token_char(line[0]))
-            return fail(malformed("a part header is not a \"Name: value\" line"));
-        const std::string_view name = line.substr(0, colon);
-        const std::string_view value = trim_blanks(line.substr(colon + 1));
-        if (iequals(name, "content-type")) {
-            part.content_type = std::string(value);
-        } else if (iequals(name, "content-disposition")) {
-            const auto [type, rest] = split_type(value);
-            const auto params = parameters(rest);
-            if (!iequals(type, "form-data") || !params)
-                return fail(malformed("a part's Content-Disposition is not form-data"));
-            const Param* field = find_param(*params, "name");
-            if (field == nullptr) return fail(malformed("a part has no name"));
-            part.name = field->value;
-            if (const Param* extended = find_param(*params, "filename*")) {
-                part.filename = extended_value(extended->value);
-            }
-            if (!part.filename) {
-                if (const Param* file = find_param(*params, "filename"))
-                    part.filename = file->value;
-            }
-            disposition = true;
-        }
-    }
-    if (!disposition) return fail(malformed("a part has no Content-Disposition header"));
+    if (auto problem = read_part_head(std::string_view(pending_).substr(0, end + 2), part))
+        return fail(malformed(*problem));
     form_.parts.push_back(std::move(part));
     pending_.erase(0, end + 4);
     state_ = State::data;
