@@ -40,6 +40,16 @@ struct OpenAIConfig {
     std::string base_path = "/v1";
 };
 
+// The Ollama models behind the OpenAI endpoints that have no native counterpart; empty means
+// not configured, and requests that need one are refused with a 400 naming the setting.
+struct ModerationConfig {
+    std::string model;  // classifies /v1/moderations input
+};
+
+struct AudioConfig {
+    std::string translation_model;  // translates transcripts when a request names no model
+};
+
 // Native settings applied to a model's OpenAI requests when the request does not set them: the
 // only way to give OpenAI clients, which cannot express them, e.g. a larger context (num_ctx).
 struct ModelDefaults {
@@ -94,6 +104,8 @@ struct Config {
     RemoteConfig remote;
     ServerConfig server;
     OpenAIConfig openai;
+    ModerationConfig moderation;
+    AudioConfig audio;
     AuthConfig auth;
     CorsConfig cors;
     TimeoutConfig timeouts;

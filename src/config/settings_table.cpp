@@ -225,6 +225,15 @@ std::string header_rule(const std::string& value, const std::string& allowed) {
     return fine ? std::string() : in_quotes(value) + " is not " + allowed;
 }
 
+// A model name as Ollama spells it ("llama3.2", "x/model:tag"), or empty for none: no blanks
+// or control characters, which no name has.
+std::string model_name_rule(const std::string& value, const std::string& allowed) {
+    const bool fine = std::none_of(value.begin(), value.end(), [](char c) {
+        return static_cast<unsigned char>(c) <= ' ' || c == '\x7f';
+    });
+    return fine ? std::string() : in_quotes(value) + " is not " + allowed;
+}
+
 // --- the table ------------------------------------------------------------------------------
 
 void add_remote_settings(std::vector<Setting>& table) {
@@ -286,6 +295,20 @@ void add_server_settings(std::vector<Setting>& table) {
          "where the OpenAI-compatible API is served"},
         "a URL path like /v1, not \"/\" and not overlapping /health, /ready, /metrics, /_proxy",
         Field{&Config::openai, &OpenAIConfig::base_path}, openai_path_rule, normalized_path));
+}
+
+void add_model_settings(std::vector<Setting>& table) {
+    table.push_back(text_setting(
+        {"moderation.model", "--moderation-model", "OLLAMA_PROXY_MODERATION_MODEL",
+         "Ollama model that classifies /v1/moderations input (empty: moderations refused)"},
+        "a model name without blanks, or empty",
+        Field{&Config::moderation, &ModerationConfig::model}, model_name_rule));
+    table.push_back(text_setting({"audio.translationModel", "--audio-translation-model",
+                                  "OLLAMA_PROXY_AUDIO_TRANSLATION_MODEL",
+                                  "chat model for /v1/audio/translations requests that name none"},
+                                 "a model name without blanks, or empty",
+                                 Field{&Config::audio, &AudioConfig::translation_model},
+                                 model_name_rule));
 }
 
 void add_auth_settings(std::vector<Setting>& table) {
@@ -378,6 +401,7 @@ std::vector<Setting> make_table() {
     std::vector<Setting> table;
     add_remote_settings(table);
     add_server_settings(table);
+    add_model_settings(table);
     add_auth_settings(table);
     add_cors_settings(table);
     add_timeout_settings(table);

@@ -15,33 +15,6 @@ std::string at(std::string_view base, std::size_t index) {
     return std::string(base) + "[" + std::to_string(index) + "]";
 }
 
-// A data: URI's payload as bare base64, which is what native `images` take.
-std::string image_payload(const std::string& url, const std::string& param) {
-    if (url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0) {
-        throw invalid_request(
-            "Image URLs are not supported by this server: it does not fetch anything on a "
-            "client's behalf. Send the image inline as a base64 data: URI "
-            "(data:image/png;base64,...).",
-            param, "unsupported_value");
-    }
-    const auto comma = url.find(',');
-    const std::string_view header = std::string_view(url).substr(0, comma);
-    const bool data_uri = url.rfind("data:", 0) == 0 && comma != std::string::npos &&
-                          header.size() >= 12 && header.substr(header.size() - 7) == ";base64";
-    if (!data_uri) {
-        throw invalid_request(
-            "Invalid image: expected a base64 data: URI "
-            "(data:image/png;base64,...).",
-            param, "invalid_value");
-    }
-    std::string payload = url.substr(comma + 1);
-    if (!is_base64(payload)) {
-        throw invalid_request("Invalid image: the data: URI does not hold valid base64.", param,
-                              "invalid_value");
-    }
-    return payload;
-}
-
 struct Content {
     std::string text;
     nlohmann::json images = nlohmann::json::array();

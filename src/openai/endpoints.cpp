@@ -1,9 +1,12 @@
 #include "ollama_proxy/openai/endpoints.hpp"
 
+#include "ollama_proxy/openai/audio.hpp"
 #include "ollama_proxy/openai/chat_completions.hpp"
 #include "ollama_proxy/openai/completions.hpp"
 #include "ollama_proxy/openai/embeddings.hpp"
+#include "ollama_proxy/openai/images.hpp"
 #include "ollama_proxy/openai/models.hpp"
+#include "ollama_proxy/openai/moderations.hpp"
 #include "ollama_proxy/openai/request_fields.hpp"
 #include "openai/native_reply.hpp"
 
@@ -83,6 +86,70 @@ Plan embedding_plan(std::string_view body, PlanContext& context) {
     return plan;
 }
 
+Plan image_plan(std::string_view body, PlanContext& context) {
+    ImageRequest request = translate_image_request(parse_request_body(body), context.defaults);
+    Plan plan;
+    plan.model = request.model;
+    for (const json& native : request.natives)
+        plan.calls.push_back({"POST", "/api/generate", text(native)});
+    request.natives.clear();
+    plan.assemble = [request = std::move(request),
+                     created = context.now](const std::vector<std::string>& bodies) {
+        return image_list(native_replies(bodies), request, created);
+    };
+    return plan;
+}
+
+Plan moderation_plan(std::string_view body, PlanContext& context) {
+    ModerationRequest request = translate_moderation_request(
+        parse_request_body(body), context.moderation_model, context.defaults);
+    Plan plan;
+    plan.model = request.model;
+    for (const json& native : request.natives)
+        plan.calls.push_back({"POST", "/api/chat", text(native)});
+    request.natives.clear();
+    plan.assemble = [request = std::move(request),
+                     id = context.ids.make("modr-")](const std::vector<std::string>& bodies) {
+        return moderation_result(native_replies(bodies), request, id);
+    };
+    return plan;
+}
+
+Plan audio_plan(AudioTask task, std::string_view body, PlanContext& context) {
+    FormData parsed;
+    if (context.form == nullptr) {
+        if (!is_form_data(context.content_type)) {
+            throw invalid_request(
+                "Audio requests must be sent as multipart/form-data, with the audio as 'file' or "
+                "a transcript as 'text'.");
+        }
+        parsed = parse_form(context.content_type, body);
+    }
+    const FormData& form = context.form != nullptr ? *context.form : parsed;
+    AudioRequest request =
+        translate_audio_request(task, form, context.translation_model, context.defaults);
+    Plan plan;
+    plan.model = request.model;
+    plan.content_type = transcript_content_type(request.format);
+    if (request.native) {
+        plan.calls.push_back({"POST", "/api/chat", text(*request.native)});
+        request.native.reset();
+    }
+    plan.assemble = [request = std::move(request)](const std::vector<std::string>& bodies) {
+        if (bodies.empty()) return transcript_body(request, request.transcript);
+        return transcript_body(request, reply_transcript(native_reply(bodies.front())));
+    };
+    return plan;
+}
+
+Plan transcription_plan(std::string_view body, PlanContext& context) {
+    return audio_plan(AudioTask::transcription, body, context);
+}
+
+Plan translation_plan(std::string_view body, PlanContext& context) {
+    return audio_plan(AudioTask::translation, body, context);
+}
+
 Plan list_plan() {
     Plan plan;
     plan.calls.push_back({"GET", "/api/tags", {}});
@@ -131,6 +198,10 @@ Plan plan_request(std::string_view method, std::string_view path, std::string_vi
         {"/chat/completions", "POST", chat_plan},
         {"/completions", "POST", completion_plan},
         {"/embeddings", "POST", embedding_plan},
+        {"/images/generations", "POST", image_plan},
+        {"/moderations", "POST", moderation_plan},
+        {"/audio/transcriptions", "POST", transcription_plan},
+        {"/audio/translations", "POST", translation_plan},
     };
     for (const Route& route : routes) {
         if (path != route.path) continue;

@@ -5,11 +5,13 @@
 #include "ollama_proxy/header_rules.hpp"
 #include "ollama_proxy/ndjson_splitter.hpp"
 #include "ollama_proxy/openai/endpoints.hpp"
+#include "ollama_proxy/openai/multipart.hpp"
 #include "relay/client_watch.hpp"
 #include "relay/upstream_call.hpp"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -80,6 +82,11 @@ class OpenAIExchange {
 
   private:
     awaitable<std::optional<std::string>> read_body(http::request_parser<http::empty_body>& head);
+    awaitable<std::optional<openai::FormData>> read_form(
+        http::request_parser<http::empty_body>& head, std::string_view content_type);
+    awaitable<bool> begin_body(http::request_parser<http::empty_body>& head,
+                               const ApiError& too_large);
+    awaitable<void> body_failed(error_code ec, const ApiError& too_large);
     awaitable<bool> execute(openai::Plan& plan);
     awaitable<bool> run_calls(openai::Plan& plan);
     awaitable<bool> run_stream(openai::Plan& plan);
@@ -90,7 +97,7 @@ class OpenAIExchange {
     awaitable<bool> send_chunk(std::string& out);
     awaitable<bool> end_stream();
     awaitable<bool> finish_stream(std::string& out);
-    awaitable<bool> reply(unsigned status, std::string body);
+    awaitable<bool> reply(unsigned status, std::string body, std::string_view content_type);
     awaitable<bool> reply_error(const ApiError& error, std::string outcome);
     bool keep_alive() const;
 
@@ -120,15 +127,24 @@ awaitable<bool> OpenAIExchange::run(http::request_parser<http::empty_body>& head
     request_complete_ = head.is_done();
     const std::string method(req.method_string());
 
+    const std::string content_type(req[http::field::content_type]);
     std::string body;
-    if (openai::takes_body(method)) {
+    std::optional<openai::FormData> form;  // uploads are parsed as they arrive instead
+    if (openai::takes_body(method) && openai::is_form_data(content_type)) {
+        form = co_await read_form(head, content_type);
+        if (!form) co_return false;  // already answered, or the client is gone
+    } else if (openai::takes_body(method)) {
         auto read = co_await read_body(head);
-        if (!read) co_return false;  // already answered, or the client is gone
+        if (!read) co_return false;
         body = std::move(*read);
     }
     openai::IdSource ids(next_id_seed());
     openai::PlanContext context{state_.config.models, ids, unix_now(),
                                 state_.config.openai.base_path};
+    context.content_type = content_type;
+    context.form = form ? &*form : nullptr;
+    context.moderation_model = state_.config.moderation.model;
+    context.translation_model = state_.config.audio.translation_model;
     openai::Plan plan;
     std::optional<ApiError> refusal;  // co_await is not allowed inside a handler
     try {
@@ -148,50 +164,119 @@ awaitable<bool> OpenAIExchange::run(http::request_parser<http::empty_body>& head
     co_return std::get<0>(raced);
 }
 
+ApiError body_too_large(std::size_t limit) {
+    ApiError error =
+        openai::error_with_status(413, "Request body too large: the limit is " +
+                                           std::to_string(limit) + " bytes (--max-body-size).");
+    error.code = "request_too_large";
+    return error;
+}
+
+// Refuses a declared length over the limit and sends 100 Continue when asked; false when the
+// exchange already ended.
+awaitable<bool> OpenAIExchange::begin_body(http::request_parser<http::empty_body>& head,
+                                           const ApiError& too_large) {
+    if (const auto length = head.content_length();
+        length && *length > state_.config.server.max_body_bytes) {
+        co_await reply_error(too_large, "body-too-large");
+        co_return false;
+    }
+    // An HTTP/1.0 client gets no interim response: it would not know one (RFC 9110 §15.2).
+    if (!head.is_done() && client_version_ >= 11 &&
+        iequals(head.get()[http::field::expect], "100-continue")) {
+        http::response<http::empty_body> interim{http::status::continue_, 11};
+        client_.expires_after(to_steady(timeouts_.client_idle));
+        auto [ec, n] = co_await http::async_write(client_, interim, use_tuple);
+        if (ec) co_return false;
+    }
+    co_return true;
+}
+
+awaitable<void> OpenAIExchange::body_failed(error_code ec, const ApiError& too_large) {
+    if (ec == http::error::body_limit) {
+        co_await reply_error(too_large, "body-too-large");
+    } else if (ec == beast::error::timeout) {
+        record_.status = 408;
+        record_.outcome = "client-body-timeout";
+    } else if (ec == http::error::end_of_stream || ec == http::error::partial_message ||
+               ec == net::error::eof || ec == net::error::connection_reset) {
+        record_.status = 499;
+        record_.outcome = "client-gone";
+    } else {
+        co_await reply_error(openai::invalid_request("Malformed request body: " + ec.message()),
+                             "bad-body");
+    }
+}
+
 // The whole body, bounded by --max-body-size; nullopt when the exchange already ended.
 awaitable<std::optional<std::string>> OpenAIExchange::read_body(
     http::request_parser<http::empty_body>& head) {
     const std::size_t limit = state_.config.server.max_body_bytes;
-    ApiError too_large =
-        openai::error_with_status(413, "Request body too large: the limit is " +
-                                           std::to_string(limit) + " bytes (--max-body-size).");
-    too_large.code = "request_too_large";
-    if (const auto length = head.content_length(); length && *length > limit) {
-        co_await reply_error(too_large, "body-too-large");
-        co_return std::nullopt;
-    }
+    const ApiError too_large = body_too_large(limit);
+    const bool go_on = co_await begin_body(head, too_large);
+    if (!go_on) co_return std::nullopt;
     if (head.is_done()) co_return std::string{};
-    // An HTTP/1.0 client gets no interim response: it would not know one (RFC 9110 §15.2).
-    if (client_version_ >= 11 && iequals(head.get()[http::field::expect], "100-continue")) {
-        http::response<http::empty_body> interim{http::status::continue_, 11};
-        client_.expires_after(to_steady(timeouts_.client_idle));
-        auto [ec, n] = co_await http::async_write(client_, interim, use_tuple);
-        if (ec) co_return std::nullopt;
-    }
     http::request_parser<http::string_body> parser{std::move(head)};
     parser.body_limit(limit);
     while (!parser.is_done()) {
         client_.expires_after(to_steady(timeouts_.client_idle));
         auto [ec, n] = co_await http::async_read_some(client_, client_buffer_, parser, use_tuple);
         if (!ec) continue;
-        if (ec == http::error::body_limit) {
-            co_await reply_error(too_large, "body-too-large");
-        } else if (ec == beast::error::timeout) {
-            record_.status = 408;
-            record_.outcome = "client-body-timeout";
-        } else if (ec == http::error::end_of_stream || ec == http::error::partial_message ||
-                   ec == net::error::eof || ec == net::error::connection_reset) {
-            record_.status = 499;
-            record_.outcome = "client-gone";
-        } else {
-            co_await reply_error(openai::invalid_request("Malformed request body: " + ec.message()),
-                                 "bad-body");
-        }
+        co_await body_failed(ec, too_large);
         co_return std::nullopt;
     }
     request_complete_ = true;
     record_.bytes_in = parser.get().body().size();
     co_return std::move(parser.get().body());
+}
+
+// A multipart/form-data body, each read pushed through the form parser while the next one is
+// awaited: only the parts are kept, never the raw body beside them.
+awaitable<std::optional<openai::FormData>> OpenAIExchange::read_form(
+    http::request_parser<http::empty_body>& head, std::string_view content_type) {
+    const std::size_t limit = state_.config.server.max_body_bytes;
+    const ApiError too_large = body_too_large(limit);
+    std::optional<openai::MultipartParser> form;
+    std::optional<ApiError> refusal;  // co_await is not allowed inside a handler
+    try {
+        openai::MultipartLimits limits;
+        limits.max_file_bytes = limit;
+        form.emplace(openai::form_boundary(content_type), limits);
+    } catch (const ApiError& error) {
+        refusal = error;
+    }
+    if (refusal) {
+        co_await reply_error(*refusal, "refused");
+        co_return std::nullopt;
+    }
+    const bool go_on = co_await begin_body(head, too_large);
+    if (!go_on) co_return std::nullopt;
+    if (!head.is_done()) {
+        http::request_parser<http::buffer_body> parser{std::move(head)};
+        parser.body_limit(limit);
+        while (!parser.is_done()) {
+            auto& body = parser.get().body();
+            body.data = slice_.data();
+            body.size = slice_.size();
+            client_.expires_after(to_steady(timeouts_.client_idle));
+            auto [ec, n] =
+                co_await http::async_read_some(client_, client_buffer_, parser, use_tuple);
+            const std::size_t got = slice_.size() - body.size;
+            record_.bytes_in += got;
+            if (!form->feed({slice_.data(), got})) break;  // the rest is not worth reading
+            if (!ec || ec == http::error::need_buffer) continue;
+            co_await body_failed(ec, too_large);
+            co_return std::nullopt;
+        }
+        request_complete_ = parser.is_done();
+    } else {
+        request_complete_ = true;
+    }
+    if (!form->finish()) {
+        co_await reply_error(*form->error(), "refused");
+        co_return std::nullopt;
+    }
+    co_return form->take();
 }
 
 awaitable<bool> OpenAIExchange::execute(openai::Plan& plan) {
@@ -244,7 +329,7 @@ awaitable<bool> OpenAIExchange::run_calls(openai::Plan& plan) {
         invalid = error;
     }
     if (invalid) co_return co_await reply_error(*invalid, "upstream-invalid");
-    co_return co_await reply(200, std::move(out));
+    co_return co_await reply(200, std::move(out), plan.content_type);
 }
 
 // n > 1 runs the n native streams one after the other, each feeding its own choice index.
@@ -401,11 +486,12 @@ bool OpenAIExchange::keep_alive() const {
            !state_.draining.load(std::memory_order_relaxed);
 }
 
-awaitable<bool> OpenAIExchange::reply(unsigned status, std::string body) {
+awaitable<bool> OpenAIExchange::reply(unsigned status, std::string body,
+                                      std::string_view content_type) {
     LocalReply local;
     local.status = status;
     local.body = std::move(body);
-    local.content_type = "application/json";
+    local.content_type = content_type;
     local.headers = admission_.headers;
     record_.status = status;
     record_.bytes_out = is_head_ ? 0 : local.body.size();

@@ -8,7 +8,15 @@ import { assertNoRetry, errorOf, useProxy } from './support/setup.mjs';
 
 const env = useProxy();
 
-const FAKE_MODELS = ['llama3.2:latest', 'llava:7b', 'nomic-embed-text:latest', 'qwen3:8b'];
+const FAKE_MODELS = [
+  'llama3.2:latest',
+  'llava:7b',
+  'nomic-embed-text:latest',
+  'qwen3:8b',
+  'x/fake-audio:latest',
+  'x/fake-image:latest',
+  'x/fake-moderator:latest',
+];
 
 function assertModel(model) {
   assert.equal(typeof model.id, 'string');

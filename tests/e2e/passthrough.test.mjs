@@ -13,7 +13,15 @@ function ollama() {
   return new Ollama({ host: env.proxy.url });
 }
 
-const FAKE_MODELS = ['llama3.2:latest', 'llava:7b', 'nomic-embed-text:latest', 'qwen3:8b'];
+const FAKE_MODELS = [
+  'llama3.2:latest',
+  'llava:7b',
+  'nomic-embed-text:latest',
+  'qwen3:8b',
+  'x/fake-audio:latest',
+  'x/fake-image:latest',
+  'x/fake-moderator:latest',
+];
 
 test('passthrough: list shows the remote models', async () => {
   const { models } = await ollama().list();

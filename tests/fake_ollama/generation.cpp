@@ -1,6 +1,7 @@
 #include "generation.hpp"
 
 #include "hashing.hpp"
+#include "media.hpp"
 #include "model_catalog.hpp"
 
 #include <algorithm>
@@ -440,6 +441,8 @@ reply handle_chat(std::string_view body) {
     }
     if (auto err = check_capabilities(*entry, model, "chat", think.requested)) return *err;
     if (messages.empty()) return chat_load_reply(model, false);
+    if (auto heard = audio_chat(*entry, req)) return *heard;
+    if (auto judged = moderation_chat(*entry, req)) return *judged;
 
     const auto limit = parse_num_predict(req);
     if (limit.error) return *limit.error;
@@ -473,7 +476,10 @@ reply handle_generate(std::string_view body) {
                                  {"images", json_kind::array, "[]api.ImageData"},
                                  {"options", json_kind::object, "map[string]interface {}"},
                                  {"logprobs", json_kind::boolean, "bool"},
-                                 {"top_logprobs", json_kind::integer, "int"}})) {
+                                 {"top_logprobs", json_kind::integer, "int"},
+                                 {"width", json_kind::integer, "int32"},
+                                 {"height", json_kind::integer, "int32"},
+                                 {"steps", json_kind::integer, "int32"}})) {
         return *err;
     }
     const think_choice think = parse_think(req);
@@ -491,6 +497,8 @@ reply handle_generate(std::string_view body) {
     if (auto err = check_top_logprobs(req)) return *err;
     const model_entry* entry = find_model(model);
     if (entry == nullptr) return error_reply(404, "model '" + model + "' not found");
+    if (entry->has("image")) return image_generate(*entry, req);
+    if (auto refused = refuse_image_fields(*entry, req)) return *refused;
 
     const std::string prompt = string_field(req, "prompt");
     const bool has_images =

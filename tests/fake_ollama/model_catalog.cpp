@@ -15,13 +15,17 @@ constexpr std::array<std::string_view, 1> kLlamaFamilies{"llama"};
 constexpr std::array<std::string_view, 1> kQwenFamilies{"qwen3"};
 constexpr std::array<std::string_view, 1> kNomicFamilies{"nomic-bert"};
 constexpr std::array<std::string_view, 2> kLlavaFamilies{"llama", "clip"};
+constexpr std::array<std::string_view, 1> kFakeFamilies{"fake"};
 
 constexpr std::array<std::string_view, 2> kToolsCaps{"completion", "tools"};
 constexpr std::array<std::string_view, 3> kThinkingCaps{"completion", "tools", "thinking"};
 constexpr std::array<std::string_view, 1> kEmbeddingCaps{"embedding"};
 constexpr std::array<std::string_view, 2> kVisionCaps{"completion", "vision"};
+constexpr std::array<std::string_view, 1> kImageCaps{"image"};
+constexpr std::array<std::string_view, 2> kAudioCaps{"completion", "audio"};
+constexpr std::array<std::string_view, 1> kCompletionCaps{"completion"};
 
-const std::array<model_entry, 4> kModels{{
+const std::array<model_entry, 7> kModels{{
     {"llama3.2:latest", "llama", kLlamaFamilies, "3.2B", "Q4_K_M", 2019393189,
      "a80c4f17acd55265feec403c7aef86be0c25983ab279d83f3bcd3abbcb5b8b72",
      "2025-12-20T10:15:30.123456789Z", kToolsCaps, 131072, 3072},
@@ -34,6 +38,15 @@ const std::array<model_entry, 4> kModels{{
     {"llava:7b", "llama", kLlavaFamilies, "7B", "Q4_0", 4733363377,
      "8dd30f6b0cb19f555f2c7a7ebda861449ea2cc76bf1f44e262931f45fc81d081", "2025-10-01T12:00:00Z",
      kVisionCaps, 32768, 4096},
+    {"x/fake-image:latest", "fake", kFakeFamilies, "6B", "Q4_0", 3800000000,
+     "1c0ffee1c0ffee1c0ffee1c0ffee1c0ffee1c0ffee1c0ffee1c0ffee1c0ffee1", "2025-09-01T00:00:00Z",
+     kImageCaps, 0, 0},
+    {"x/fake-audio:latest", "fake", kFakeFamilies, "4B", "Q4_K_M", 3000000000,
+     "2c0ffee2c0ffee2c0ffee2c0ffee2c0ffee2c0ffee2c0ffee2c0ffee2c0ffee2", "2025-08-01T00:00:00Z",
+     kAudioCaps, 32768, 2048},
+    {"x/fake-moderator:latest", "fake", kFakeFamilies, "1B", "Q8_0", 1600000000,
+     "3c0ffee3c0ffee3c0ffee3c0ffee3c0ffee3c0ffee3c0ffee3c0ffee3c0ffee3", "2025-07-01T00:00:00Z",
+     kCompletionCaps, 131072, 2048},
 }};
 
 std::string lower(std::string_view s) {

@@ -101,6 +101,32 @@ TEST(Config, Defaults) {
     EXPECT_EQ(config.timeouts.ready_cache.count(), 10);
     EXPECT_EQ(config.log.level, "info");
     EXPECT_EQ(config.config_file, "");
+    EXPECT_EQ(config.moderation.model, "");
+    EXPECT_EQ(config.audio.translation_model, "");
+}
+
+TEST(Config, ModelsOfTheOpenAIEndpointsFromEachSource) {
+    TempDir dir;
+    const std::string file = dir.write("models.json", R"({"remote": {"host": "gpu"},
+        "moderation": {"model": "llama-guard3:1b"}, "audio": {"translationModel": "qwen3:8b"}})");
+    Config config = config_of({"--config", file});
+    EXPECT_EQ(config.moderation.model, "llama-guard3:1b");
+    EXPECT_EQ(config.audio.translation_model, "qwen3:8b");
+    const Environment env{{"OLLAMA_PROXY_MODERATION_MODEL", "env/guard"},
+                          {"OLLAMA_PROXY_AUDIO_TRANSLATION_MODEL", "env-chat"}};
+    config = config_of({"--config", file}, env);
+    EXPECT_EQ(config.moderation.model, "env/guard");
+    EXPECT_EQ(config.audio.translation_model, "env-chat");
+    config = config_of(
+        {"--config", file, "--moderation-model", "", "--audio-translation-model", "llama3.2"}, env);
+    EXPECT_EQ(config.moderation.model, "");  // empty switches moderation off again
+    EXPECT_EQ(config.audio.translation_model, "llama3.2");
+    const CommandLineOutcome printed =
+        run({"--remote-host", "gpu", "--moderation-model", "g", "--print-config"});
+    ASSERT_EQ(printed.exit_code, 0) << printed.output;
+    const auto json = nlohmann::json::parse(printed.output);
+    EXPECT_EQ(json["moderation"], nlohmann::json::parse(R"({"model":"g"})"));
+    EXPECT_EQ(json["audio"], nlohmann::json::parse(R"({"translationModel":""})"));
 }
 
 TEST(Config, RemoteHostIsRequired) {
@@ -344,6 +370,8 @@ TEST(Config, RefusedValuesNameKeyAndValue) {
         {{"--drain-timeout", "-0.5"}, "timeouts.drain", "-0.5"},
         {{"--log-level", "loud"}, "log.level", "\"loud\""},
         {{"--host", ""}, "server.host", "\"\""},
+        {{"--moderation-model", "llama guard"}, "moderation.model", "\"llama guard\""},
+        {{"--audio-translation-model", "a\tb"}, "audio.translationModel", "\"a\\tb\""},
     };
     for (const BadValue& bad : cases) {
         std::vector<std::string> args{"--remote-host", "gpu"};

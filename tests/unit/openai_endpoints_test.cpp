@@ -87,7 +87,8 @@ TEST(Endpoints, WrongMethodsAre405NamingTheAllowedOne) {
 
 TEST(Endpoints, BadBodiesAre400) {
     Planner planner;
-    for (const char* path : {"/chat/completions", "/completions", "/embeddings"}) {
+    for (const char* path :
+         {"/chat/completions", "/completions", "/embeddings", "/images/generations"}) {
         EXPECT_TRUE(IsInvalidRequest(planner.refusal("POST", path, "{oops"), nullptr, nullptr))
             << path;
         EXPECT_TRUE(IsInvalidRequest(planner.refusal("POST", path, "[]"), nullptr, nullptr))
@@ -280,6 +281,128 @@ TEST(Endpoints, RetrieveRefusesAnEmptyOrBadlyEscapedId) {
     const Plan plan = planner.plan("GET", "/models/llama3.2");
     EXPECT_TRUE(IsApiError(thrown_api_error([&] { plan.assemble({"oops"}); }), 502, "api_error",
                            nullptr, nullptr));
+}
+
+TEST(Endpoints, ImagesPlanOneGenerateCallPerImage) {
+    Planner planner;
+    const Plan plan = planner.plan("POST", "/images/generations",
+                                   R"({"model":"x/flux","prompt":"a cat","n":2,"size":"64x32"})");
+    EXPECT_EQ(plan.model, "x/flux");
+    EXPECT_EQ(plan.content_type, "application/json");
+    ASSERT_EQ(plan.calls.size(), 2u);
+    for (const NativeCall& call : plan.calls) {
+        EXPECT_EQ(call.method, "POST");
+        EXPECT_EQ(call.path, "/api/generate");
+        EXPECT_EQ(json::parse(call.body), json::parse(R"({"model":"x/flux","prompt":"a cat",
+            "stream":false,"width":64,"height":32})"));
+    }
+    EXPECT_EQ(plan.assemble({R"({"image":"AAAA","done":true})", R"({"image":"BBBB","done":true})"}),
+              R"({"created":1700000000,"data":[{"b64_json":"AAAA"},{"b64_json":"BBBB"}]})");
+    EXPECT_TRUE(IsApiError(thrown_api_error([&] {
+                               plan.assemble({"[]", "[]"});
+                           }),
+                           502, "api_error", nullptr, nullptr));
+}
+
+TEST(Endpoints, ModerationsNeedTheConfiguredModel) {
+    Planner planner;
+    EXPECT_TRUE(IsInvalidRequest(planner.refusal("POST", "/moderations", R"({"input":"x"})"),
+                                 nullptr, "moderation_not_configured"));
+    planner.context.moderation_model = "guard";
+    const Plan plan = planner.plan("POST", "/moderations", R"({"input":["a","b"]})");
+    EXPECT_EQ(plan.model, "guard");
+    ASSERT_EQ(plan.calls.size(), 2u);
+    EXPECT_EQ(plan.calls[1].path, "/api/chat");
+    const json native = json::parse(plan.calls[1].body);
+    EXPECT_EQ(native["model"], "guard");
+    EXPECT_EQ(native["messages"][1], json::parse(R"({"role":"user","content":"b"})"));
+    // The id is made when planning, from the exchange's id source.
+    EXPECT_TRUE(IsApiError(thrown_api_error([&] {
+                               plan.assemble({"{}", "{}"});
+                           }),
+                           502, "api_error", nullptr, nullptr));
+    const std::string answer =
+        R"({"categories":{"harassment":false,"harassment/threatening":false,"hate":false,)"
+        R"("hate/threatening":false,"illicit":false,"illicit/violent":false,"self-harm":false,)"
+        R"("self-harm/intent":false,"self-harm/instructions":false,"sexual":false,)"
+        R"("sexual/minors":false,"violence":false,"violence/graphic":false},"category_scores":)"
+        R"({"harassment":0,"harassment/threatening":0,"hate":0,"hate/threatening":0,"illicit":0,)"
+        R"("illicit/violent":0,"self-harm":0,"self-harm/intent":0,"self-harm/instructions":0,)"
+        R"("sexual":0,"sexual/minors":0,"violence":0,"violence/graphic":0}})";
+    const std::string reply = json{{"message", {{"content", answer}}}}.dump();
+    const json result = json::parse(plan.assemble({reply, reply}));
+    EXPECT_EQ(result["id"], first_id("modr-"));
+    EXPECT_EQ(result["results"].size(), 2u);
+}
+
+const std::string kFormType = "multipart/form-data; boundary=XyZ";
+
+std::string form_body(const std::vector<std::pair<std::string, std::string>>& fields) {
+    std::string body;
+    for (const auto& [name, value] : fields) {
+        body += "--XyZ\r\nContent-Disposition: form-data; name=\"" + name + "\"";
+        if (name == "file") body += "; filename=\"a.wav\"\r\nContent-Type: audio/wav";
+        body += "\r\n\r\n" + value + "\r\n";
+    }
+    return body + "--XyZ--\r\n";
+}
+
+TEST(Endpoints, TranscriptionOfATranscriptNeedsNoCall) {
+    Planner planner;
+    planner.context.content_type = kFormType;
+    const Plan plan = planner.plan(
+        "POST", "/audio/transcriptions",
+        form_body({{"model", "whisper-1"}, {"text", "Hello."}, {"response_format", "srt"}}));
+    EXPECT_EQ(plan.model, "whisper-1");
+    EXPECT_TRUE(plan.calls.empty());
+    EXPECT_EQ(plan.content_type, "text/plain; charset=utf-8");
+    EXPECT_EQ(plan.assemble({}), "1\n00:00:00,000 --> 00:00:00,000\nHello.\n\n");
+}
+
+TEST(Endpoints, TranscriptionOfAFileAsksTheModel) {
+    Planner planner;
+    planner.context.content_type = kFormType;
+    const Plan plan = planner.plan("POST", "/audio/transcriptions",
+                                   form_body({{"model", "gemma3n"}, {"file", "abc"}}));
+    ASSERT_EQ(plan.calls.size(), 1u);
+    EXPECT_EQ(plan.calls[0].path, "/api/chat");
+    const json native = json::parse(plan.calls[0].body);
+    EXPECT_EQ(native["messages"][1]["images"], json::parse(R"(["YWJj"])"));
+    EXPECT_EQ(plan.content_type, "application/json");
+    EXPECT_EQ(plan.assemble({R"({"message":{"role":"assistant","content":" Hi. "},"done":true})"}),
+              R"({"text":"Hi."})");
+}
+
+TEST(Endpoints, TranslationUsesTheConfiguredModelAndAParsedForm) {
+    Planner planner;
+    planner.context.translation_model = "llama3.2";
+    FormData form;
+    form.parts.push_back({"text", std::nullopt, "", "Hola."});
+    form.parts.push_back({"response_format", std::nullopt, "", "text"});
+    planner.context.form = &form;  // the exchange's form wins over the body
+    const Plan plan = planner.plan("POST", "/audio/translations", "ignored");
+    EXPECT_EQ(plan.model, "llama3.2");
+    ASSERT_EQ(plan.calls.size(), 1u);
+    EXPECT_EQ(json::parse(plan.calls[0].body)["messages"][1],
+              json::parse(R"({"role":"user","content":"Hola."})"));
+    EXPECT_EQ(plan.content_type, "text/plain; charset=utf-8");
+    EXPECT_EQ(plan.assemble({R"({"message":{"content":"Hello."}})"}), "Hello.\n");
+}
+
+TEST(Endpoints, AudioNeedsAForm) {
+    Planner planner;
+    for (const char* path : {"/audio/transcriptions", "/audio/translations"}) {
+        planner.context.content_type = "application/json";
+        const auto error = planner.refusal("POST", path, R"({"text":"x"})");
+        EXPECT_TRUE(IsInvalidRequest(error, nullptr, nullptr)) << path;
+        EXPECT_TRUE(test::contains(error->message, "multipart/form-data")) << error->message;
+        planner.context.content_type = kFormType;
+        EXPECT_TRUE(IsInvalidRequest(planner.refusal("POST", path, "--XyZ\r\n"), nullptr, nullptr))
+            << path;
+        EXPECT_TRUE(IsApiError(planner.refusal("GET", path), 405, "invalid_request_error", nullptr,
+                               nullptr))
+            << path;
+    }
 }
 
 }  // namespace

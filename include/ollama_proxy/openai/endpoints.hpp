@@ -5,6 +5,7 @@
 
 #include "ollama_proxy/config.hpp"
 #include "ollama_proxy/openai/ids.hpp"
+#include "ollama_proxy/openai/multipart.hpp"
 #include "ollama_proxy/openai/stream_translator.hpp"
 
 #include <cstdint>
@@ -30,19 +31,25 @@ struct Plan {
     // Other plans: the successful replies' bodies (one per call) become the reply body.
     // Throws ApiError when a reply cannot be translated.
     std::function<std::string(const std::vector<std::string>&)> assemble;
+    std::string content_type = "application/json";  // of what `assemble` returns
 };
 
 struct PlanContext {
     const ModelDefaultsTable& defaults;
-    IdSource& ids;                       // must outlive the plan's translator
-    std::int64_t now = 0;                // Unix seconds, the `created` of what is made
-    std::string_view base_path = "/v1";  // for messages that quote the URL
+    IdSource& ids;                            // must outlive the plan's translator
+    std::int64_t now = 0;                     // Unix seconds, the `created` of what is made
+    std::string_view base_path = "/v1";       // for messages that quote the URL
+    std::string_view content_type = {};       // the request's, for form uploads
+    const FormData* form = nullptr;           // a form body the caller already parsed as it came in
+    std::string_view moderation_model = {};   // moderation.model
+    std::string_view translation_model = {};  // audio.translationModel
 };
 
 // Whether requests to this path carry a JSON body that must be read before planning.
 bool takes_body(std::string_view method);
 
-// Throws ApiError: 400 for bad requests, 404 for unknown paths, 405 for a wrong method.
+// Throws ApiError: 400 for bad requests, 404 for unknown paths, 405 for a wrong method. A form
+// route reads `context.form`, or else parses `body` as the form `context.content_type` names.
 Plan plan_request(std::string_view method, std::string_view path, std::string_view body,
                   PlanContext& context);
 

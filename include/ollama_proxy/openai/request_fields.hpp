@@ -74,6 +74,11 @@ void map_native_extras(const Fields& request, json& native);
 // Fills what the request left unset from the configured defaults of its model (or "*").
 void apply_model_defaults(json& native, const ModelDefaultsTable& table);
 
+// An image sent as a URL (`image_url.url`) as the bare base64 that native `images` take: only
+// base64 data: URIs are accepted, as the proxy fetches nothing. `param` names the field in the
+// 400 for anything else.
+std::string image_payload(const std::string& url, const std::string& param);
+
 // `llama3.2`, `llama3.2:latest` and `library/llama3.2:latest` name the same model.
 std::string normalized_model_name(std::string_view name);
 

@@ -1,5 +1,8 @@
 #include "support/openai_support.hpp"
 
+#include <openssl/evp.h>
+
+#include <algorithm>
 #include <stdexcept>
 
 namespace it {
@@ -18,6 +21,45 @@ std::string v1_chat_request(const std::string& body, const Headers& headers) {
     Headers all{{"Content-Type", "application/json"}};
     all.insert(all.end(), headers.begin(), headers.end());
     return make_request("POST", "/v1/chat/completions", all, body);
+}
+
+std::string v1_json_request(const std::string& target, const std::string& body) {
+    return make_request("POST", target, {{"Content-Type", "application/json"}}, body);
+}
+
+std::string form_body(const std::vector<FormField>& fields, const std::string& boundary) {
+    std::string body;
+    for (const FormField& field : fields) {
+        body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + field.name + "\"";
+        if (field.filename) body += "; filename=\"" + *field.filename + "\"";
+        if (!field.content_type.empty()) body += "\r\nContent-Type: " + field.content_type;
+        body += "\r\n\r\n" + field.value + "\r\n";
+    }
+    return body + "--" + boundary + "--\r\n";
+}
+
+std::string form_content_type(const std::string& boundary) {
+    return "multipart/form-data; boundary=" + boundary;
+}
+
+std::string to_base64(std::string_view bytes) {
+    std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                  reinterpret_cast<const unsigned char*>(bytes.data()),
+                                  static_cast<int>(bytes.size()));
+    out.resize(static_cast<std::size_t>(n));
+    return out;
+}
+
+std::string from_base64(std::string_view text) {
+    std::string out(text.size() / 4 * 3, '\0');
+    const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                  reinterpret_cast<const unsigned char*>(text.data()),
+                                  static_cast<int>(text.size()));
+    const auto padding = static_cast<std::size_t>(
+        std::count(text.end() - std::min<std::size_t>(2, text.size()), text.end(), '='));
+    out.resize(n < 0 ? 0 : static_cast<std::size_t>(n) - padding);
+    return out;
 }
 
 std::string fake_answer(const std::string& content) {

@@ -29,6 +29,26 @@ std::string v1_chat_request(const std::string& body, const Headers& headers = {}
 // What the fake answers to a chat whose last user message is `content`.
 std::string fake_answer(const std::string& content);
 
+// POST `target` carrying `body` as application/json.
+std::string v1_json_request(const std::string& target, const std::string& body);
+
+// One field of a multipart/form-data body; a file part when `filename` is set.
+struct FormField {
+    std::string name;
+    std::string value;
+    std::optional<std::string> filename = {};
+    std::string content_type = {};
+};
+inline const std::string kFormBoundary = "----proxy-test-7Hq2ZrL0";
+// The body as the SDKs send it (CRLF lines, closing boundary), and its Content-Type.
+std::string form_body(const std::vector<FormField>& fields,
+                      const std::string& boundary = kFormBoundary);
+std::string form_content_type(const std::string& boundary = kFormBoundary);
+
+// Standard padded base64, both ways (the decoder assumes valid input).
+std::string to_base64(std::string_view bytes);
+std::string from_base64(std::string_view text);
+
 // POST /_fake/fault: the next `count` non-control requests the fake sees get `fault`.
 void arm_fault(const FakeOllama& fake, const std::string& fault, int count = 1);
 // DELETE /_fake/fault.
