@@ -1,24 +1,10 @@
 // ollama-proxy: command line -> configuration -> daemon.
 #include "ollama_proxy/config.hpp"
 #include "ollama_proxy/daemon.hpp"
-
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
+#include "ops/logging.hpp"
 
 #include <cstdio>
 #include <string>
-
-namespace {
-
-void set_up_logging(const ollama_proxy::LogConfig& log) {
-    auto logger = spdlog::stderr_color_mt("ollama-proxy");
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
-    logger->set_level(spdlog::level::from_str(log.level));
-    logger->flush_on(spdlog::level::info);
-    spdlog::set_default_logger(logger);
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
     using namespace ollama_proxy;
@@ -29,7 +15,10 @@ int main(int argc, char** argv) {
             std::fputc('\n', *outcome.exit_code == 0 ? stdout : stderr);
         return *outcome.exit_code;
     }
-    set_up_logging(outcome.config.log);
+    if (auto problem = set_up_logging(outcome.config.log)) {
+        std::fprintf(stderr, "ollama-proxy: %s\n", problem->c_str());
+        return 2;
+    }
     // A reload reads every source again as at start: the same arguments, the same environment.
     const Environment environment = current_environment();
     const ConfigSource reload = [argc, argv, environment]() -> std::variant<Config, ConfigError> {

@@ -97,7 +97,11 @@ struct TimeoutConfig {
 };
 
 struct LogConfig {
-    std::string level = "info";  // trace, debug, info, warn, error, critical, off
+    std::string level = "info";   // trace, debug, info, warn, error, critical, off
+    std::string format = "text";  // text, or json: one JSON object per line
+    std::string file;             // empty: stderr (the journal, under systemd)
+    std::uint64_t max_file_bytes = 10 * 1024 * 1024;  // a file is rotated past this size
+    unsigned max_files = 5;                           // rotated files kept besides the current
 };
 
 struct Config {

@@ -154,6 +154,11 @@ std::string log_level_rule(const std::string& value, const std::string& allowed)
     return in_quotes(value) + " is not " + allowed;
 }
 
+std::string log_format_rule(const std::string& value, const std::string& allowed) {
+    if (value == "text" || value == "json") return {};
+    return in_quotes(value) + " is not " + allowed;
+}
+
 std::string remote_host_rule(const std::string& value, const std::string&) {
     return parse_remote_host(value).error;
 }
@@ -345,6 +350,20 @@ void add_log_settings(std::vector<Setting>& table) {
         text_setting({"log.level", "--log-level", "OLLAMA_PROXY_LOG_LEVEL", "log level"},
                      "a log level (trace, debug, info, warn, error, critical, off)",
                      Field{&Config::log, &LogConfig::level}, log_level_rule));
+    table.push_back(text_setting(
+        {"log.format", "--log-format", "OLLAMA_PROXY_LOG_FORMAT", "log line format"},
+        "a log format (text or json)", Field{&Config::log, &LogConfig::format}, log_format_rule));
+    table.push_back(text_setting({"log.file", "--log-file", "OLLAMA_PROXY_LOG_FILE",
+                                  "write the log to this file, rotated by size (default: stderr)"},
+                                 "a file path", Field{&Config::log, &LogConfig::file}));
+    table.push_back(
+        integer_setting({"log.maxFileBytes", "--log-max-size", "OLLAMA_PROXY_LOG_MAX_SIZE",
+                         "size in bytes at which the log file is rotated"},
+                        "a size in bytes (4096-68719476736)", 4096, 68719476736LL,
+                        Field{&Config::log, &LogConfig::max_file_bytes}));
+    table.push_back(integer_setting(
+        {"log.maxFiles", "--log-max-files", "OLLAMA_PROXY_LOG_MAX_FILES", "rotated log files kept"},
+        "a file count (1-100)", 1, 100, Field{&Config::log, &LogConfig::max_files}));
 }
 
 void add_timeout_settings(std::vector<Setting>& table) {
