@@ -40,6 +40,14 @@ struct OpenAIConfig {
     std::string base_path = "/v1";
 };
 
+// The Responses API's memory for previous_response_id: finished responses are kept up to this
+// many (the oldest go first) and for this long. Each holds its whole conversation, images
+// included, shared with the responses that continue it.
+struct ResponsesConfig {
+    std::size_t store_size = 1000;  // 0 keeps none: previous_response_id is then always unknown
+    std::int64_t store_ttl_seconds = 3600;
+};
+
 // Native settings applied to a model's OpenAI requests when the request does not set them: the
 // only way to give OpenAI clients, which cannot express them, e.g. a larger context (num_ctx).
 struct ModelDefaults {
@@ -84,6 +92,7 @@ struct Config {
     RemoteConfig remote;
     ServerConfig server;
     OpenAIConfig openai;
+    ResponsesConfig responses;
     AuthConfig auth;
     TimeoutConfig timeouts;
     LogConfig log;

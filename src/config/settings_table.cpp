@@ -385,6 +385,19 @@ void add_server_settings(std::vector<Setting>& table) {
         Field{&Config::openai, &OpenAIConfig::base_path}, openai_path_rule, normalized_path));
 }
 
+void add_responses_settings(std::vector<Setting>& table) {
+    table.push_back(integer_setting(
+        {"responses.storeSize", "--responses-store-size", "OLLAMA_PROXY_RESPONSES_STORE_SIZE",
+         "Responses API: how many finished responses are kept for previous_response_id"},
+        "a number of responses (0-1000000; 0 keeps none)", 0, 1000000,
+        Field{&Config::responses, &ResponsesConfig::store_size}));
+    table.push_back(integer_setting(
+        {"responses.storeTtlSeconds", "--responses-store-ttl", "OLLAMA_PROXY_RESPONSES_STORE_TTL",
+         "Responses API: seconds a finished response is kept for previous_response_id"},
+        "a number of seconds (1-31536000)", 1, static_cast<long long>(kMaxSeconds),
+        Field{&Config::responses, &ResponsesConfig::store_ttl_seconds}));
+}
+
 void add_auth_settings(std::vector<Setting>& table) {
     table.push_back(bool_setting(
         {"auth.enabled", "--auth-enabled", "OLLAMA_PROXY_AUTH_ENABLED", "require a client key"},
@@ -458,6 +471,7 @@ std::vector<Setting> make_table() {
     std::vector<Setting> table;
     add_remote_settings(table);
     add_server_settings(table);
+    add_responses_settings(table);
     add_auth_settings(table);
     add_timeout_settings(table);
     add_log_settings(table);

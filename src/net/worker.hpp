@@ -1,12 +1,14 @@
-// The state of a running daemon. `ProxyState` is shared by every thread (immutable configuration
-// plus atomics); each `Worker` is one thread with its own io_context, connection pool and list
-// of idle client connections, so that a connection and everything it touches stay on one thread.
+// The state of a running daemon. `ProxyState` is shared by every thread (immutable configuration,
+// atomics, and the Responses store, which locks inside); each `Worker` is one thread with its own
+// io_context, connection pool and list of idle client connections, so that a connection and
+// everything it touches stay on one thread.
 #pragma once
 
 #include "net/asio.hpp"
 #include "net/upstream.hpp"
 #include "ollama_proxy/auth/key_store.hpp"
 #include "ollama_proxy/config.hpp"
+#include "ollama_proxy/openai/response_store.hpp"
 #include "ops/readiness.hpp"
 
 #include <atomic>
@@ -20,11 +22,14 @@ struct ProxyState {
     explicit ProxyState(Config c)
         : config(std::move(c)),
           upstream(make_upstream_target(config.remote)),
-          keys(config.auth.tokens) {}
+          keys(config.auth.tokens),
+          responses(config.responses.store_size,
+                    std::chrono::seconds(config.responses.store_ttl_seconds)) {}
 
     const Config config;
     const UpstreamTarget upstream;
-    const auth::KeyStore keys;  // consulted only when auth.enabled
+    const auth::KeyStore keys;        // consulted only when auth.enabled
+    openai::ResponseStore responses;  // previous_response_id; locks inside, for every thread
     Readiness readiness;
     std::atomic<bool> draining{false};
     std::atomic<int> active_exchanges{0};

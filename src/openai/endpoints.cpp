@@ -5,6 +5,7 @@
 #include "ollama_proxy/openai/embeddings.hpp"
 #include "ollama_proxy/openai/models.hpp"
 #include "ollama_proxy/openai/request_fields.hpp"
+#include "ollama_proxy/openai/responses.hpp"
 #include "openai/native_reply.hpp"
 
 namespace ollama_proxy::openai {
@@ -71,6 +72,27 @@ Plan completion_plan(std::string_view body, PlanContext& context) {
     return plan;
 }
 
+Plan responses_plan(std::string_view body, PlanContext& context) {
+    ResponsesRequest request =
+        translate_responses_request(parse_request_body(body), context.defaults, context.responses);
+    Plan plan;
+    plan.model = request.model;
+    plan.calls.push_back({"POST", "/api/chat", text(request.native)});
+    const bool stream = request.stream;
+    Envelope envelope{context.ids.make("resp_"), context.now, request.model};
+    ResponseContext response =
+        response_context(std::move(request), std::move(envelope), context.responses, context.clock);
+    if (stream) {
+        plan.stream = make_responses_stream(std::move(response), context.ids);
+    } else {
+        plan.assemble = [response = std::move(response),
+                         &ids = context.ids](const std::vector<std::string>& bodies) {
+            return response_object(native_reply(bodies.front()), response, ids);
+        };
+    }
+    return plan;
+}
+
 Plan embedding_plan(std::string_view body, PlanContext& context) {
     EmbeddingRequest request =
         translate_embedding_request(parse_request_body(body), context.defaults);
@@ -131,6 +153,7 @@ Plan plan_request(std::string_view method, std::string_view path, std::string_vi
         {"/chat/completions", "POST", chat_plan},
         {"/completions", "POST", completion_plan},
         {"/embeddings", "POST", embedding_plan},
+        {"/responses", "POST", responses_plan},
     };
     for (const Route& route : routes) {
         if (path != route.path) continue;

@@ -123,8 +123,9 @@ awaitable<bool> OpenAIExchange::run(http::request_parser<http::empty_body>& head
         body = std::move(*read);
     }
     openai::IdSource ids(next_id_seed());
-    openai::PlanContext context{state_.config.models, ids, unix_now(),
-                                state_.config.openai.base_path};
+    openai::PlanContext context{state_.config.models, ids,
+                                unix_now(),           state_.config.openai.base_path,
+                                &state_.responses,    unix_now};
     openai::Plan plan;
     std::optional<ApiError> refusal;  // co_await is not allowed inside a handler
     try {

@@ -5,6 +5,7 @@
 
 #include "ollama_proxy/config.hpp"
 #include "ollama_proxy/openai/ids.hpp"
+#include "ollama_proxy/openai/response_store.hpp"
 #include "ollama_proxy/openai/stream_translator.hpp"
 
 #include <cstdint>
@@ -37,6 +38,10 @@ struct PlanContext {
     IdSource& ids;                       // must outlive the plan's translator
     std::int64_t now = 0;                // Unix seconds, the `created` of what is made
     std::string_view base_path = "/v1";  // for messages that quote the URL
+    // Responses kept for previous_response_id (shared, thread-safe); null: none are kept.
+    ResponseStore* responses = nullptr;
+    // Unix seconds when a reply is finished (a response's completed_at); unset: `now`.
+    std::function<std::int64_t()> clock = {};
 };
 
 // Whether requests to this path carry a JSON body that must be read before planning.
