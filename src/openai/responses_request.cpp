@@ -183,6 +183,7 @@ ResponsesRequest translate_responses_request(const json& body, const ModelDefaul
     out.stream = read_stream_choice(request).stream;
     out.store = request.boolean("store").value_or(true);
     refuse_unsupported(request);
+    // Checked only: the response repeats them, but nothing native corresponds to them.
     check_one_of(request, "truncation", {"auto", "disabled"});
     request.boolean("parallel_tool_calls");
     request.object("metadata");
