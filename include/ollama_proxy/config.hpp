@@ -50,6 +50,14 @@ struct AudioConfig {
     std::string translation_model;  // translates transcripts when a request names no model
 };
 
+// The Responses API's memory for previous_response_id: finished responses are kept up to this
+// many (the oldest go first) and for this long. Each holds its whole conversation, images
+// included, shared with the responses that continue it.
+struct ResponsesConfig {
+    std::size_t store_size = 1000;  // 0 keeps none: previous_response_id is then always unknown
+    std::int64_t store_ttl_seconds = 3600;
+};
+
 // Native settings applied to a model's OpenAI requests when the request does not set them: the
 // only way to give OpenAI clients, which cannot express them, e.g. a larger context (num_ctx).
 struct ModelDefaults {
@@ -102,6 +110,7 @@ struct LogConfig {
     std::string file;             // empty: stderr (the journal, under systemd)
     std::uint64_t max_file_bytes = 10 * 1024 * 1024;  // a file is rotated past this size
     unsigned max_files = 5;                           // rotated files kept besides the current
+    bool payloads = false;  // also log the start of each request and response body (redacted)
 };
 
 struct Config {
@@ -110,6 +119,7 @@ struct Config {
     OpenAIConfig openai;
     ModerationConfig moderation;
     AudioConfig audio;
+    ResponsesConfig responses;
     AuthConfig auth;
     CorsConfig cors;
     TimeoutConfig timeouts;

@@ -316,6 +316,19 @@ void add_model_settings(std::vector<Setting>& table) {
                                  model_name_rule));
 }
 
+void add_responses_settings(std::vector<Setting>& table) {
+    table.push_back(integer_setting(
+        {"responses.storeSize", "--responses-store-size", "OLLAMA_PROXY_RESPONSES_STORE_SIZE",
+         "Responses API: how many finished responses are kept for previous_response_id"},
+        "a number of responses (0-1000000; 0 keeps none)", 0, 1000000,
+        Field{&Config::responses, &ResponsesConfig::store_size}));
+    table.push_back(integer_setting(
+        {"responses.storeTtlSeconds", "--responses-store-ttl", "OLLAMA_PROXY_RESPONSES_STORE_TTL",
+         "Responses API: seconds a finished response is kept for previous_response_id"},
+        "a number of seconds (1-31536000)", 1, static_cast<long long>(kMaxSeconds),
+        Field{&Config::responses, &ResponsesConfig::store_ttl_seconds}));
+}
+
 void add_auth_settings(std::vector<Setting>& table) {
     table.push_back(bool_setting(
         {"auth.enabled", "--auth-enabled", "OLLAMA_PROXY_AUTH_ENABLED", "require a client key"},
@@ -364,6 +377,10 @@ void add_log_settings(std::vector<Setting>& table) {
     table.push_back(integer_setting(
         {"log.maxFiles", "--log-max-files", "OLLAMA_PROXY_LOG_MAX_FILES", "rotated log files kept"},
         "a file count (1-100)", 1, 100, Field{&Config::log, &LogConfig::max_files}));
+    table.push_back(bool_setting({"log.payloads", "--log-payloads", "OLLAMA_PROXY_LOG_PAYLOADS",
+                                  "also log the first 512 bytes of each request and response body "
+                                  "(secrets redacted)"},
+                                 Field{&Config::log, &LogConfig::payloads}));
 }
 
 void add_timeout_settings(std::vector<Setting>& table) {
@@ -421,6 +438,7 @@ std::vector<Setting> make_table() {
     add_remote_settings(table);
     add_server_settings(table);
     add_model_settings(table);
+    add_responses_settings(table);
     add_auth_settings(table);
     add_cors_settings(table);
     add_timeout_settings(table);

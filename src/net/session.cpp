@@ -118,6 +118,7 @@ awaitable<bool> Session::serve(http::request_parser<http::empty_body>& head) {
     AccessRecord record;
     record.started = SteadyClock::now();
     record.request_id = state_.next_request_id();
+    record.log_payloads = state_.config.log.payloads;
     record.peer = peer_;
     record.method = std::string(req.method_string());
     const std::string_view path = target_path(req.target());

@@ -1,12 +1,14 @@
-// The state of a running daemon. `ProxyState` is shared by every thread (immutable configuration
-// plus atomics); each `Worker` is one thread with its own io_context, connection pool and list
-// of idle client connections, so that a connection and everything it touches stay on one thread.
+// The state of a running daemon. `ProxyState` is shared by every thread (immutable configuration,
+// atomics, and the Responses store, which locks inside); each `Worker` is one thread with its own
+// io_context, connection pool and list of idle client connections, so that a connection and
+// everything it touches stay on one thread.
 #pragma once
 
 #include "net/asio.hpp"
 #include "net/upstream.hpp"
 #include "ollama_proxy/auth/access_policy.hpp"
 #include "ollama_proxy/config.hpp"
+#include "ollama_proxy/openai/response_store.hpp"
 #include "ops/readiness.hpp"
 
 #include <atomic>
@@ -21,12 +23,15 @@ struct ProxyState {
     explicit ProxyState(Config c)
         : config(std::move(c)),
           upstream(make_upstream_target(config.remote)),
-          access(std::make_shared<const auth::AccessPolicy>(config, nullptr)) {}
+          access(std::make_shared<const auth::AccessPolicy>(config, nullptr)),
+          responses(config.responses.store_size,
+                    std::chrono::seconds(config.responses.store_ttl_seconds)) {}
 
     const Config config;  // as started; a reload replaces only the access policy
     const UpstreamTarget upstream;
     // Keys, quotas and origins: swapped whole by a reload, read once per request.
     std::atomic<std::shared_ptr<const auth::AccessPolicy>> access;
+    openai::ResponseStore responses;  // previous_response_id; locks inside, for every thread
     const SteadyClock::time_point started = SteadyClock::now();
     Readiness readiness;
     std::atomic<bool> draining{false};

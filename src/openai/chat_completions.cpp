@@ -8,41 +8,11 @@
 #include "openai/json_text.hpp"
 #include "openai/native_reply.hpp"
 
-#include <set>
-
 namespace ollama_proxy::openai {
 namespace {
 
 using nlohmann::json;
 using nlohmann::ordered_json;
-
-// Every tool call of a reply gets a distinct call_ id: the remote's own when it sent one (so a
-// later tool message can name it), a fresh one otherwise.
-class CallIds {
-  public:
-    explicit CallIds(IdSource& ids) : ids_(ids) {}
-
-    std::string id_for(const json& call) {
-        const auto native = call.find("id");
-        if (native != call.end() && native->is_string() && !native->get<std::string>().empty() &&
-            seen_.insert(native->get<std::string>()).second)
-            return native->get<std::string>();
-        std::string fresh = ids_.make("call_");
-        seen_.insert(fresh);
-        return fresh;
-    }
-
-  private:
-    IdSource& ids_;
-    std::set<std::string> seen_;
-};
-
-std::string arguments_text(const json& function) {
-    const auto arguments = function.find("arguments");
-    if (arguments == function.end() || arguments->is_null()) return "{}";
-    if (arguments->is_string()) return arguments->get<std::string>();
-    return arguments->dump(-1, ' ', false, json::error_handler_t::replace);
-}
 
 ordered_json tool_call(const json& native, CallIds& call_ids) {
     const json function = native.value("function", json::object());
@@ -52,18 +22,6 @@ ordered_json tool_call(const json& native, CallIds& call_ids) {
     out["function"]["name"] = function.value("name", std::string());
     out["function"]["arguments"] = arguments_text(function);
     return out;
-}
-
-const json& member(const json& object, const char* key) {
-    static const json empty;
-    if (!object.is_object()) return empty;
-    const auto it = object.find(key);
-    return it == object.end() ? empty : *it;
-}
-
-std::string text_of(const json& object, const char* key) {
-    const json& value = member(object, key);
-    return value.is_string() ? value.get<std::string>() : std::string();
 }
 
 // One choice of a chat.completion, written as text: this runs for every non-streaming request.

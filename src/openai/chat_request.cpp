@@ -11,10 +11,6 @@
 namespace ollama_proxy::openai {
 namespace {
 
-std::string at(std::string_view base, std::size_t index) {
-    return std::string(base) + "[" + std::to_string(index) + "]";
-}
-
 struct Content {
     std::string text;
     nlohmann::json images = nlohmann::json::array();
@@ -74,7 +70,7 @@ Content read_content(const Fields& message, std::string_view role) {
         content.text = value->get<std::string>();
     } else if (value->is_array()) {
         for (std::size_t i = 0; i < value->size(); ++i)
-            add_part((*value)[i], at(param, i), role, content);
+            add_part((*value)[i], element_path(param, i), role, content);
     } else {
         throw invalid_request(
             "Invalid type for '" + param + "': expected a string or an array of content parts.",
@@ -86,7 +82,7 @@ Content read_content(const Fields& message, std::string_view role) {
 nlohmann::json native_tool_calls(const nlohmann::json& calls, const std::string& param) {
     nlohmann::json out = nlohmann::json::array();
     for (std::size_t i = 0; i < calls.size(); ++i) {
-        const std::string call_param = at(param, i);
+        const std::string call_param = element_path(param, i);
         if (!calls[i].is_object()) {
             throw invalid_request("Invalid tool call: expected an object.", call_param,
                                   "invalid_type");
@@ -98,15 +94,8 @@ nlohmann::json native_tool_calls(const nlohmann::json& calls, const std::string&
                                   call_param + ".function", "missing_required_parameter");
         }
         const Fields fn(*function, call_param + ".function");
-        const std::string arguments_text = fn.string("arguments").value_or("");
-        // Clients send "" for a call without arguments; it means the empty object.
         nlohmann::json arguments =
-            arguments_text.empty() ? nlohmann::json::object() : parse_native(arguments_text);
-        if (!arguments.is_object()) {
-            throw invalid_request("Invalid value for '" + fn.path_of("arguments") +
-                                      "': expected a JSON object encoded as a string.",
-                                  fn.path_of("arguments"), "invalid_value");
-        }
+            arguments_object(fn.string("arguments").value_or(""), fn.path_of("arguments"));
         nlohmann::json native{{"function",
                                {{"index", i},
                                 {"name", fn.required_string("name")},
@@ -126,7 +115,7 @@ class MessageMapper {
 };
 
 nlohmann::json MessageMapper::map(const nlohmann::json& message, std::size_t index) {
-    const std::string param = at("messages", index);
+    const std::string param = element_path("messages", index);
     if (!message.is_object()) {
         throw invalid_request("Invalid type for '" + param + "': expected an object.", param,
                               "invalid_type");
@@ -204,7 +193,7 @@ nlohmann::json map_messages(const Fields& request) {
 
 nlohmann::json checked_tools(const nlohmann::json& tools) {
     for (std::size_t i = 0; i < tools.size(); ++i) {
-        const std::string param = at("tools", i);
+        const std::string param = element_path("tools", i);
         if (!tools[i].is_object()) {
             throw invalid_request("Invalid tool: expected an object.", param, "invalid_type");
         }
@@ -223,55 +212,6 @@ nlohmann::json checked_tools(const nlohmann::json& tools) {
     return tools;
 }
 
-std::string tool_name(const nlohmann::json& tool) {
-    return tool["function"]["name"].get<std::string>();
-}
-
-// Ollama cannot force a call, but it can be offered only the tools the client allows.
-nlohmann::json chosen_tools(const Fields& request, const nlohmann::json& tools) {
-    const nlohmann::json* choice = request.find("tool_choice");
-    if (choice == nullptr || (choice->is_string() && (*choice == "auto" || *choice == "required")))
-        return tools;
-    if (choice->is_string() && *choice == "none") return nlohmann::json::array();
-    if (!choice->is_object()) {
-        throw invalid_request(
-            "Invalid value for 'tool_choice': expected 'none', 'auto', "
-            "'required' or an object.",
-            "tool_choice", "invalid_value");
-    }
-    const Fields fields(*choice, "tool_choice");
-    const std::string type = fields.required_string("type");
-    std::vector<std::string> allowed;
-    if (type == "function") {
-        const nlohmann::json* function = fields.object("function");
-        allowed.push_back(function
-                              ? Fields(*function, "tool_choice.function").required_string("name")
-                              : fields.required_string("name"));
-    } else if (type == "allowed_tools") {
-        const nlohmann::json* spec = fields.object("allowed_tools");
-        const nlohmann::json* list =
-            spec ? Fields(*spec, "tool_choice.allowed_tools").array("tools") : nullptr;
-        for (const auto& entry : list ? *list : nlohmann::json::array()) {
-            if (entry.is_object() && entry.contains("function") &&
-                entry["function"].contains("name") && entry["function"]["name"].is_string())
-                allowed.push_back(entry["function"]["name"]);
-        }
-    } else {
-        throw invalid_request("Unsupported tool_choice type '" + type + "'.", "tool_choice.type",
-                              "unsupported_value");
-    }
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& tool : tools) {
-        if (std::find(allowed.begin(), allowed.end(), tool_name(tool)) != allowed.end())
-            out.push_back(tool);
-    }
-    if (out.empty()) {
-        throw invalid_request("tool_choice names a function that is not among 'tools'.",
-                              "tool_choice", "invalid_value");
-    }
-    return out;
-}
-
 void map_tools(const Fields& request, nlohmann::json& native) {
     for (const char* deprecated : {"functions", "function_call"}) {
         if (request.find(deprecated) == nullptr) continue;
@@ -282,7 +222,7 @@ void map_tools(const Fields& request, nlohmann::json& native) {
     }
     const nlohmann::json* tools = request.array("tools");
     if (tools == nullptr || tools->empty()) return;
-    nlohmann::json offered = chosen_tools(request, checked_tools(*tools));
+    nlohmann::json offered = offered_tools(request, checked_tools(*tools));
     if (!offered.empty()) native["tools"] = std::move(offered);
 }
 

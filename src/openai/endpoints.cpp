@@ -8,6 +8,7 @@
 #include "ollama_proxy/openai/models.hpp"
 #include "ollama_proxy/openai/moderations.hpp"
 #include "ollama_proxy/openai/request_fields.hpp"
+#include "ollama_proxy/openai/responses.hpp"
 #include "openai/native_reply.hpp"
 
 namespace ollama_proxy::openai {
@@ -69,6 +70,27 @@ Plan completion_plan(std::string_view body, PlanContext& context) {
         plan.assemble = [envelope = std::move(envelope), echoes = std::move(request.echoes),
                          per_prompt = request.per_prompt](const std::vector<std::string>& bodies) {
             return text_completion(native_replies(bodies), echoes, envelope, per_prompt);
+        };
+    }
+    return plan;
+}
+
+Plan responses_plan(std::string_view body, PlanContext& context) {
+    ResponsesRequest request =
+        translate_responses_request(parse_request_body(body), context.defaults, context.responses);
+    Plan plan;
+    plan.model = request.model;
+    plan.calls.push_back({"POST", "/api/chat", text(request.native)});
+    const bool stream = request.stream;
+    Envelope envelope{context.ids.make("resp_"), context.now, request.model};
+    ResponseContext response =
+        response_context(std::move(request), std::move(envelope), context.responses, context.clock);
+    if (stream) {
+        plan.stream = make_responses_stream(std::move(response), context.ids);
+    } else {
+        plan.assemble = [response = std::move(response),
+                         &ids = context.ids](const std::vector<std::string>& bodies) {
+            return response_object(native_reply(bodies.front()), response, ids);
         };
     }
     return plan;
@@ -202,6 +224,7 @@ Plan plan_request(std::string_view method, std::string_view path, std::string_vi
         {"/moderations", "POST", moderation_plan},
         {"/audio/transcriptions", "POST", transcription_plan},
         {"/audio/translations", "POST", translation_plan},
+        {"/responses", "POST", responses_plan},
     };
     for (const Route& route : routes) {
         if (path != route.path) continue;

@@ -5,6 +5,35 @@
 
 namespace ollama_proxy::openai {
 
+const nlohmann::json& member(const nlohmann::json& object, const char* key) {
+    static const nlohmann::json empty;
+    if (!object.is_object()) return empty;
+    const auto it = object.find(key);
+    return it == object.end() ? empty : *it;
+}
+
+std::string text_of(const nlohmann::json& object, const char* key) {
+    const nlohmann::json& value = member(object, key);
+    return value.is_string() ? value.get<std::string>() : std::string();
+}
+
+std::string CallIds::id_for(const nlohmann::json& call) {
+    const auto native = call.find("id");
+    if (native != call.end() && native->is_string() && !native->get<std::string>().empty() &&
+        seen_.insert(native->get<std::string>()).second)
+        return native->get<std::string>();
+    std::string fresh = ids_.make("call_");
+    seen_.insert(fresh);
+    return fresh;
+}
+
+std::string arguments_text(const nlohmann::json& function) {
+    const auto arguments = function.find("arguments");
+    if (arguments == function.end() || arguments->is_null()) return "{}";
+    if (arguments->is_string()) return arguments->get<std::string>();
+    return arguments->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 void Usage::add(const nlohmann::json& native, bool count_prompt) {
     if (count_prompt) prompt += native.value("prompt_eval_count", std::int64_t{0});
     completion += native.value("eval_count", std::int64_t{0});

@@ -1,16 +1,41 @@
-// Reading native Ollama replies, shared by the translators: token counts, finish reasons,
-// logprobs, error lines, and the SSE error event every OpenAI stream ends with on failure.
+// Reading native Ollama replies, shared by the translators: members, token counts, finish
+// reasons, tool calls, logprobs, error lines, and the SSE error event every OpenAI stream ends
+// with on failure.
 #pragma once
 
 #include "ollama_proxy/openai/api_error.hpp"
+#include "ollama_proxy/openai/ids.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <string_view>
 
 namespace ollama_proxy::openai {
+
+// `object[key]`, or null when `object` is not an object or lacks the key: native replies are
+// read leniently, a missing member is an empty one.
+const nlohmann::json& member(const nlohmann::json& object, const char* key);
+// The same member when it is a string, else "".
+std::string text_of(const nlohmann::json& object, const char* key);
+
+// Every tool call of a reply gets a distinct call_ id: the remote's own when it sent one (so a
+// later tool message can name it), a fresh one otherwise.
+class CallIds {
+  public:
+    explicit CallIds(IdSource& ids) : ids_(ids) {}
+
+    std::string id_for(const nlohmann::json& call);
+
+  private:
+    IdSource& ids_;
+    std::set<std::string> seen_;
+};
+
+// A native call's `function.arguments` (an object) as the JSON text OpenAI's APIs carry.
+std::string arguments_text(const nlohmann::json& function);
 
 struct Usage {
     std::int64_t prompt = 0;

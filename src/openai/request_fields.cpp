@@ -3,6 +3,7 @@
 #include "ollama_proxy/openai/encoding.hpp"
 #include "openai/json_reader.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace ollama_proxy::openai {
@@ -250,6 +251,10 @@ void map_native_extras(const Fields& request, json& native) {
     }
 }
 
+std::string element_path(std::string_view base, std::size_t index) {
+    return std::string(base) + "[" + std::to_string(index) + "]";
+}
+
 std::string image_payload(const std::string& url, const std::string& param) {
     if (url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0) {
         throw invalid_request(
@@ -274,6 +279,72 @@ std::string image_payload(const std::string& url, const std::string& param) {
                               "invalid_value");
     }
     return payload;
+}
+
+json arguments_object(const std::string& text, const std::string& param) {
+    // Clients send "" for a call without arguments; it means the empty object.
+    json arguments = text.empty() ? json::object() : parse_native(text);
+    if (!arguments.is_object()) {
+        throw invalid_request(
+            "Invalid value for '" + param + "': expected a JSON object encoded as a string.", param,
+            "invalid_value");
+    }
+    return arguments;
+}
+
+namespace {
+
+// The function names an object tool_choice allows. Chat nests them (`function: {name}`,
+// `allowed_tools: {tools: [{function: {name}}]}`), the Responses API does not (`name`,
+// `tools: [{name}]`).
+std::vector<std::string> allowed_names(const Fields& choice) {
+    const std::string type = choice.required_string("type");
+    if (type == "function") {
+        const json* function = choice.object("function");
+        return {function ? Fields(*function, "tool_choice.function").required_string("name")
+                         : choice.required_string("name")};
+    }
+    if (type != "allowed_tools") {
+        throw invalid_request("Unsupported tool_choice type '" + type + "'.", "tool_choice.type",
+                              "unsupported_value");
+    }
+    const json* nested = choice.object("allowed_tools");
+    const json* list = nested ? Fields(*nested, "tool_choice.allowed_tools").array("tools")
+                              : choice.array("tools");
+    std::vector<std::string> names;
+    for (const auto& entry : list ? *list : json::array()) {
+        if (!entry.is_object()) continue;
+        const json& named = entry.contains("function") ? entry["function"] : entry;
+        if (named.is_object() && named.contains("name") && named["name"].is_string())
+            names.push_back(named["name"]);
+    }
+    return names;
+}
+
+}  // namespace
+
+json offered_tools(const Fields& request, const json& tools) {
+    const json* choice = request.find("tool_choice");
+    if (choice == nullptr || (choice->is_string() && (*choice == "auto" || *choice == "required")))
+        return tools;
+    if (choice->is_string() && *choice == "none") return json::array();
+    if (!choice->is_object()) {
+        throw invalid_request(
+            "Invalid value for 'tool_choice': expected 'none', 'auto', "
+            "'required' or an object.",
+            "tool_choice", "invalid_value");
+    }
+    const std::vector<std::string> allowed = allowed_names(Fields(*choice, "tool_choice"));
+    json out = json::array();
+    for (const auto& tool : tools) {
+        const std::string name = tool["function"]["name"].get<std::string>();
+        if (std::find(allowed.begin(), allowed.end(), name) != allowed.end()) out.push_back(tool);
+    }
+    if (out.empty()) {
+        throw invalid_request("tool_choice names a function that is not among 'tools'.",
+                              "tool_choice", "invalid_value");
+    }
+    return out;
 }
 
 std::string normalized_model_name(std::string_view name) {

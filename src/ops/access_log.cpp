@@ -39,6 +39,10 @@ void write_access_log(const AccessRecord& r) {
             r.request_id, r.peer, r.method, r.path, r.status, r.bytes_in, r.bytes_out, total,
             loggable(r.model), loggable(r.key), r.outcome);
     }
+    if (r.log_payloads) {
+        spdlog::info("payload id={} request=\"{}\" response=\"{}\"", r.request_id,
+                     r.request_body.text(), r.response_body.text());
+    }
 }
 
 }  // namespace ollama_proxy

@@ -2,6 +2,8 @@
 // strings, so no credential can reach the log through it.
 #pragma once
 
+#include "ollama_proxy/payload_snippet.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -22,6 +24,10 @@ struct AccessRecord {
     std::chrono::steady_clock::time_point started;
     std::optional<std::chrono::steady_clock::duration> upstream_ttfb;
     std::string outcome = "ok";  // ok, client-gone, upstream-cut, timeout, refused, ...
+    // With --log-payloads: the start of each body, logged after the access line.
+    bool log_payloads = false;
+    PayloadSnippet request_body;
+    PayloadSnippet response_body;
 };
 
 void write_access_log(const AccessRecord& record);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "net/asio.hpp"
+#include "ollama_proxy/payload_snippet.hpp"
 #include "ollama_proxy/usage_scanner.hpp"
 
 #include <boost/beast/http/buffer_body.hpp>
@@ -30,13 +31,23 @@ struct PumpTimeouts {
 
 inline constexpr std::size_t pump_slice_bytes = 64 * 1024;  // a good size for a scratch slice
 
+// What may watch the bytes of a body as they are relayed (each optional).
+struct BodyTaps {
+    UsageScanner* usage = nullptr;
+    PayloadSnippet* snippet = nullptr;
+
+    void feed(std::string_view bytes) const {
+        if (usage != nullptr) usage->feed(bytes);
+        if (snippet != nullptr) snippet->feed(bytes);
+    }
+};
+
 // `slice` is the caller's scratch space (one per client connection, reused by every exchange):
-// allocating it per body would cost an allocation and page faults on every request. `usage`,
-// when given, sees every byte relayed.
+// allocating it per body would cost an allocation and page faults on every request.
 template <class In, class Parser, class Out, class Serializer>
 awaitable<PumpResult> pump_body(In& in, beast::flat_buffer& in_buffer, Parser& parser, Out& out,
                                 Serializer& serializer, std::span<char> slice,
-                                PumpTimeouts timeouts, UsageScanner* usage = nullptr) {
+                                PumpTimeouts timeouts, BodyTaps taps = {}) {
     namespace http = beast::http;
     PumpResult result;
     auto& body = parser.get().body();
@@ -53,7 +64,7 @@ awaitable<PumpResult> pump_body(In& in, beast::flat_buffer& in_buffer, Parser& p
         // A read may parse only framing (a chunk header). An empty slice must never reach the
         // serializer: Beast 1.81 would emit it as the terminating zero-length chunk.
         if (got == 0) continue;
-        if (usage != nullptr) usage->feed({slice.data(), got});
+        taps.feed({slice.data(), got});
         body.data = slice.data();
         body.size = got;
         body.more = !parser.is_done();

@@ -145,6 +145,8 @@ awaitable<bool> OpenAIExchange::run(http::request_parser<http::empty_body>& head
     context.form = form ? &*form : nullptr;
     context.moderation_model = state_.config.moderation.model;
     context.translation_model = state_.config.audio.translation_model;
+    context.responses = &state_.responses;
+    context.clock = unix_now;
     openai::Plan plan;
     std::optional<ApiError> refusal;  // co_await is not allowed inside a handler
     try {
@@ -227,6 +229,7 @@ awaitable<std::optional<std::string>> OpenAIExchange::read_body(
     }
     request_complete_ = true;
     record_.bytes_in = parser.get().body().size();
+    if (record_.log_payloads) record_.request_body.feed(parser.get().body());
     co_return std::move(parser.get().body());
 }
 
@@ -457,6 +460,7 @@ awaitable<bool> OpenAIExchange::send_chunk(std::string& out) {
         ec = wec;
     }
     record_.bytes_out += out.size();
+    if (record_.log_payloads) record_.response_body.feed(out);
     out.clear();
     if (ec) {
         client_failed_ = true;
@@ -491,6 +495,7 @@ awaitable<bool> OpenAIExchange::reply(unsigned status, std::string body,
     LocalReply local;
     local.status = status;
     local.body = std::move(body);
+    if (record_.log_payloads) record_.response_body.feed(local.body);
     local.content_type = content_type;
     local.headers = admission_.headers;
     record_.status = status;
@@ -505,6 +510,7 @@ awaitable<bool> OpenAIExchange::reply_error(const ApiError& error, std::string o
     LocalReply local;
     local.status = error.status;
     local.body = error.body();
+    if (record_.log_payloads) record_.response_body.feed(local.body);
     local.content_type = "application/json";
     local.headers = admission_.headers;
     if (!error.retryable()) local.headers.emplace_back("x-should-retry", "false");

@@ -220,8 +220,9 @@ awaitable<PumpResult> PassthroughExchange::send_request(UpstreamConnection& up,
                 auto [ec, n] = co_await http::async_write_header(stream, serializer, use_tuple);
                 if (ec) co_return PumpResult{{}, ec, 0};
             }
+            const BodyTaps taps{nullptr, record_.log_payloads ? &record_.request_body : nullptr};
             co_return co_await pump_body(client_, client_buffer_, request, stream, serializer,
-                                         slice_, timeouts);
+                                         slice_, timeouts, taps);
         },
         up.stream);
 }
@@ -272,9 +273,10 @@ awaitable<ResponseOutcome> PassthroughExchange::relay_response_on(Up& up,
         const PumpTimeouts timeouts{to_steady(timeouts_.upstream_idle),
                                     to_steady(timeouts_.client_idle)};
         // Only a successful reply has used tokens worth counting.
-        UsageScanner* usage = status / 100 == 2 ? admission_.usage() : nullptr;
+        const BodyTaps taps{status / 100 == 2 ? admission_.usage() : nullptr,
+                            record_.log_payloads ? &record_.response_body : nullptr};
         const PumpResult pumped = co_await pump_body(up, up_buffer, *response, client_, serializer,
-                                                     slice_, timeouts, usage);
+                                                     slice_, timeouts, taps);
         record_.bytes_out = pumped.bytes;
         if (pumped.read_error) co_return ResponseOutcome{Kind::upstream_cut, pumped.read_error};
         if (pumped.write_error) co_return ResponseOutcome{Kind::client_gone, pumped.write_error};
@@ -395,6 +397,7 @@ awaitable<bool> PassthroughExchange::reply_error(unsigned status, std::string me
     const ReplyContext context{client_version_, keep_alive, is_head_, record_.request_id};
     LocalReply reply = error_reply(dialect_, status, message);
     reply.headers = admission_.headers;
+    if (record_.log_payloads) record_.response_body.feed(reply.body);
     const auto ec = co_await send_reply(client_, reply, context, to_steady(timeouts_.client_idle));
     co_return keep_alive && !ec;
 }

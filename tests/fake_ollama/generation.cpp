@@ -177,6 +177,14 @@ std::string last_user_content(const ojson& messages) {
     return {};
 }
 
+// The content of the last message when it is a tool result: a model answers from it rather
+// than call a tool again.
+std::optional<std::string> tool_result(const ojson& messages) {
+    if (messages.empty() || !messages.back().is_object()) return std::nullopt;
+    if (lower(string_field(messages.back(), "role")) != "tool") return std::nullopt;
+    return string_field(messages.back(), "content");
+}
+
 unsigned message_words(const ojson& messages) {
     unsigned words = 0;
     for (const ojson& m : messages) {
@@ -447,15 +455,17 @@ reply handle_chat(std::string_view body) {
     const auto limit = parse_num_predict(req);
     if (limit.error) return *limit.error;
     const std::string content = last_user_content(messages);
+    const std::optional<std::string> result = tool_result(messages);
     std::optional<ojson> tool_calls;
-    if (!tools.empty() && has_word(content, "weather")) tool_calls = tool_calls_for(tools, content);
+    if (!tools.empty() && !result && has_word(content, "weather"))
+        tool_calls = tool_calls_for(tools, content);
+    const std::string answer = result ? "Tool result: " + *result : "You said: " + content;
 
     std::optional<std::string> thinking;
     if (thinks(*entry, think.requested)) thinking = thinking_text(content);
     // A tool call replaces the spoken answer, as a real model does when it calls a tool.
-    const generation_plan plan =
-        make_plan(tool_calls ? "" : "You said: " + content, std::move(thinking),
-                  message_words(messages), limit.limit);
+    const generation_plan plan = make_plan(tool_calls ? "" : answer, std::move(thinking),
+                                           message_words(messages), limit.limit);
     if (bool_field(req, "stream", true)) return chat_stream(model, plan, tool_calls);
     return chat_whole(model, plan, tool_calls);
 }

@@ -136,19 +136,24 @@ TEST(AuthStartup, AuthWithoutAnyKeyIsRefused) {
         << none.err;
 }
 
-// Every way a key can arrive, every way it can be refused, at the most talkative log level:
-// no key, client or admin, ever shows in the log.
+// Every way a key can arrive, every way it can be refused, at the most talkative log level with
+// payloads logged: no key, client or admin, ever shows in the log.
 TEST(AuthSecrets, NoKeyAppearsInATraceLog) {
     auto fake = FakeOllama::start();
     TempDir dir;
     const std::string config = (dir.path() / "config.json").string();
     write_file(config, R"({"auth": {"enabled": true, "adminKey": "sk-admin-secret",
         "tokens": [{"key": "sk-client-secret", "limitPerMinute": 2}]}})");
-    auto proxy = Proxy::start_for(*fake, {"--config", config, "--log-level", "trace"});
+    auto proxy =
+        Proxy::start_for(*fake, {"--config", config, "--log-level", "trace", "--log-payloads"});
     const auto send = [&](const std::string& raw) {
         return fetch(proxy->port(), raw, scaled(10s)).status();
     };
-    EXPECT_EQ(send(make_request("GET", "/api/tags", {{"x-api-key", "sk-client-secret"}})), 200);
+    // A body that carries a key too: payload logging redacts it.
+    EXPECT_EQ(send(make_request("POST", "/api/chat", {{"x-api-key", "sk-client-secret"}},
+                                R"({"model":"llama3.2","api_key":"sk-client-secret",)"
+                                R"("messages":[{"role":"user","content":"hi"}]})")),
+              200);
     EXPECT_EQ(send(v1_chat_request(v1_chat_body("hi", true),
                                    {{"Authorization", "Bearer sk-client-secret"}})),
               200);
@@ -166,6 +171,10 @@ TEST(AuthSecrets, NoKeyAppearsInATraceLog) {
     for (const char* secret : {"sk-client-secret", "sk-wrong-secret", "sk-admin-secret"})
         EXPECT_EQ(log.find(secret), std::string::npos) << secret << " in:\n" << log;
     EXPECT_NE(log.find("outcome=rate-limited"), std::string::npos) << log;
+    EXPECT_NE(log.find(R"(payload id=)"), std::string::npos) << log;
+    EXPECT_NE(log.find(R"(\"api_key\":\"<redacted>\")"), std::string::npos) << log;
+    EXPECT_NE(log.find(R"(\"role\":\"assistant\")"), std::string::npos) << "no response payload:\n"
+                                                                        << log;
 }
 
 }  // namespace

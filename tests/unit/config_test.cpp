@@ -87,6 +87,8 @@ TEST(Config, Defaults) {
     EXPECT_EQ(config.server.threads, 1u);
     EXPECT_EQ(config.server.max_header_bytes, 65536u);
     EXPECT_EQ(config.openai.base_path, "/v1");
+    EXPECT_EQ(config.responses.store_size, 1000u);
+    EXPECT_EQ(config.responses.store_ttl_seconds, 3600);
     EXPECT_FALSE(config.auth.enabled);
     EXPECT_EQ(config.auth.header, "x-api-key");
     EXPECT_TRUE(config.auth.tokens.empty());
@@ -372,6 +374,11 @@ TEST(Config, RefusedValuesNameKeyAndValue) {
         {{"--host", ""}, "server.host", "\"\""},
         {{"--moderation-model", "llama guard"}, "moderation.model", "\"llama guard\""},
         {{"--audio-translation-model", "a\tb"}, "audio.translationModel", "\"a\\tb\""},
+        {{"--responses-store-size", "1000001"}, "responses.storeSize", "1000001"},
+        {{"--responses-store-size", "many"}, "responses.storeSize", "\"many\""},
+        {{"--responses-store-ttl", "0"}, "responses.storeTtlSeconds", "0"},
+        {{"--responses-store-ttl", "1.5"}, "responses.storeTtlSeconds", "1.5"},
+        {{"--responses-store-ttl", "31536001"}, "responses.storeTtlSeconds", "31536001"},
     };
     for (const BadValue& bad : cases) {
         std::vector<std::string> args{"--remote-host", "gpu"};
@@ -395,6 +402,27 @@ TEST(Config, ZeroIsAllowedWhereDocumented) {
     EXPECT_EQ(config.server.port, 0);
     EXPECT_EQ(config.timeouts.drain.count(), 0);
     EXPECT_EQ(config.timeouts.ready_cache.count(), 0);
+}
+
+TEST(Config, ResponsesStoreFromEachSource) {
+    TempDir dir;
+    const std::string file = dir.write("r.json", R"({"remote": {"host": "gpu"},
+                                "responses": {"storeSize": 7, "storeTtlSeconds": 70}})");
+    const Config from_file = config_of({"--config", file});
+    EXPECT_EQ(from_file.responses.store_size, 7u);
+    EXPECT_EQ(from_file.responses.store_ttl_seconds, 70);
+    const Environment env{{"OLLAMA_PROXY_RESPONSES_STORE_SIZE", "8"},
+                          {"OLLAMA_PROXY_RESPONSES_STORE_TTL", "80"}};
+    const Config from_env = config_of({"--config", file}, env);
+    EXPECT_EQ(from_env.responses.store_size, 8u);
+    EXPECT_EQ(from_env.responses.store_ttl_seconds, 80);
+    const Config from_flags = config_of(
+        {"--config", file, "--responses-store-size", "0", "--responses-store-ttl", "90"}, env);
+    EXPECT_EQ(from_flags.responses.store_size, 0u);  // 0 keeps none
+    EXPECT_EQ(from_flags.responses.store_ttl_seconds, 90);
+    EXPECT_TRUE(contains(error_of({"--config", dir.write("bad.json", R"({"remote": {"host": "gpu"},
+                                        "responses": {"storeSize": "10"}})")}),
+                         "responses.storeSize: expected a number of responses"));
 }
 
 TEST(Config, CaFileMustBeReadable) {

@@ -23,11 +23,19 @@ using test::thrown_api_error;
 constexpr std::uint64_t kSeed = 99;
 constexpr std::int64_t kNow = 1700000000;
 
-// A context like the exchange's: no model defaults, a seeded id source, a fixed clock.
+// A context like the exchange's: no model defaults, a seeded id source, a fixed clock, a store.
 struct Planner {
     ModelDefaultsTable defaults;
     IdSource ids{kSeed};
-    PlanContext context{defaults, ids, kNow, "/v1"};
+    ResponseStore responses{10, std::chrono::seconds(3600)};
+    PlanContext context = make_context();
+
+    PlanContext make_context() {
+        PlanContext made{defaults, ids, kNow, "/v1"};
+        made.responses = &responses;
+        made.clock = [] { return kNow + 5; };
+        return made;
+    }
 
     Plan plan(std::string_view method, std::string_view path, std::string_view body = {}) {
         return plan_request(method, path, body, context);
@@ -60,7 +68,7 @@ TEST(Endpoints, UnknownPathsAre404InvalidUrl) {
     const auto error = planner.refusal("POST", "/foo", "{}");
     EXPECT_TRUE(IsApiError(error, 404, "invalid_request_error", nullptr, nullptr));
     EXPECT_EQ(error->message, "Invalid URL (POST /v1/foo)");
-    for (const char* path : {"/chat/completions/", "/chat", "", "/responses", "/Models"}) {
+    for (const char* path : {"/chat/completions/", "/chat", "", "/responses/", "/Models"}) {
         EXPECT_TRUE(IsApiError(planner.refusal("GET", path), 404, "invalid_request_error", nullptr,
                                nullptr))
             << path;
@@ -78,6 +86,8 @@ TEST(Endpoints, WrongMethodsAre405NamingTheAllowedOne) {
                            "invalid_request_error", nullptr, nullptr));
     EXPECT_TRUE(IsApiError(planner.refusal("GET", "/embeddings"), 405, "invalid_request_error",
                            nullptr, nullptr));
+    EXPECT_TRUE(IsApiError(planner.refusal("GET", "/responses"), 405, "invalid_request_error",
+                           nullptr, nullptr));
     const auto models = planner.refusal("POST", "/models", "{}");
     EXPECT_TRUE(IsApiError(models, 405, "invalid_request_error", nullptr, nullptr));
     EXPECT_EQ(models->message, "Method POST is not allowed for /v1/models; use GET.");
@@ -87,8 +97,8 @@ TEST(Endpoints, WrongMethodsAre405NamingTheAllowedOne) {
 
 TEST(Endpoints, BadBodiesAre400) {
     Planner planner;
-    for (const char* path :
-         {"/chat/completions", "/completions", "/embeddings", "/images/generations"}) {
+    for (const char* path : {"/chat/completions", "/completions", "/embeddings",
+                             "/images/generations", "/responses"}) {
         EXPECT_TRUE(IsInvalidRequest(planner.refusal("POST", path, "{oops"), nullptr, nullptr))
             << path;
         EXPECT_TRUE(IsInvalidRequest(planner.refusal("POST", path, "[]"), nullptr, nullptr))
@@ -234,6 +244,65 @@ TEST(Endpoints, EmbeddingsPlanOneEmbedCall) {
         "usage":{"prompt_tokens":2,"total_tokens":2}})"));
     EXPECT_TRUE(IsApiError(thrown_api_error([&] { plan.assemble({R"({"embeddings":[[1]]})"}); }),
                            502, "api_error", nullptr, nullptr));
+}
+
+TEST(Endpoints, ResponsesPlanOneNativeChatCallAndKeepTheResponse) {
+    Planner planner;
+    const Plan plan = planner.plan("POST", "/responses", R"({"model":"llama3.2","input":"Hi"})");
+    EXPECT_EQ(plan.model, "llama3.2");
+    ASSERT_EQ(plan.calls.size(), 1u);
+    EXPECT_EQ(plan.calls[0].method, "POST");
+    EXPECT_EQ(plan.calls[0].path, "/api/chat");
+    EXPECT_EQ(json::parse(plan.calls[0].body), json::parse(R"({"model":"llama3.2",
+        "messages":[{"role":"user","content":"Hi"}],"stream":false})"));
+    EXPECT_EQ(plan.stream, nullptr);
+    ASSERT_TRUE(plan.assemble);
+
+    const json reply = json::parse(plan.assemble({kChatReply}));
+    const std::string id = first_id("resp_");
+    EXPECT_EQ(reply["id"], id);
+    EXPECT_EQ(reply["object"], "response");
+    EXPECT_EQ(reply["created_at"], kNow);
+    EXPECT_EQ(reply["completed_at"], kNow + 5);  // the context's clock, at the end
+    EXPECT_EQ(reply["output"][0]["content"][0]["text"], "Hello!");
+    EXPECT_EQ(reply["usage"]["total_tokens"], 6);
+
+    // The next request continues from it.
+    ASSERT_NE(planner.responses.find(id), nullptr);
+    const Plan next = planner.plan("POST", "/responses", R"({"model":"llama3.2",
+        "input":"And then?","previous_response_id":")" + id + R"("})");
+    EXPECT_EQ(json::parse(next.calls[0].body)["messages"], json::parse(R"([
+        {"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"},
+        {"role":"user","content":"And then?"}])"));
+}
+
+TEST(Endpoints, StreamingResponsesPlanTheEventStream) {
+    Planner planner;
+    const Plan plan =
+        planner.plan("POST", "/responses", R"({"model":"llama3.2","input":"Hi","stream":true})");
+    ASSERT_NE(plan.stream, nullptr);
+    EXPECT_FALSE(plan.assemble);
+    EXPECT_EQ(json::parse(plan.calls[0].body)["stream"], true);
+    const test::StreamRun run = test::run_lines(
+        *plan.stream, {{R"({"message":{"content":"Yo"},"done":true,"done_reason":"stop"})"}});
+    const std::vector<json> events = test::typed_sse_events(run.sse);
+    ASSERT_EQ(events.size(), 9u);
+    EXPECT_EQ(events[0]["response"]["id"], first_id("resp_"));
+    EXPECT_EQ(events[8]["type"], "response.completed");
+    EXPECT_NE(planner.responses.find(first_id("resp_")), nullptr);
+}
+
+TEST(Endpoints, ResponsesWithoutAStoreKnowNoPreviousResponse) {
+    Planner planner;
+    planner.context.responses = nullptr;
+    const Plan plan = planner.plan("POST", "/responses", R"({"model":"m","input":"Hi"})");
+    plan.assemble({kChatReply});
+    const auto error = planner.refusal(
+        "POST", "/responses",
+        R"({"model":"m","input":"Hi","previous_response_id":")" + first_id("resp_") + R"("})");
+    ASSERT_TRUE(error);
+    EXPECT_EQ(error->status, 404u);
+    EXPECT_EQ(error->code, "previous_response_not_found");
 }
 
 TEST(Endpoints, ModelListPlansATagsCall) {

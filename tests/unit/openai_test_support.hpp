@@ -85,6 +85,35 @@ inline std::vector<json> sse_events(std::string_view sse) {
 
 inline const json kDone = "[DONE]";
 
+// The events of a typed (Responses API) SSE body: each `event: <type>\ndata: <json>\n\n` frame
+// as its parsed data. Adds a failure for any other framing, and for an event name that is not
+// the data's `type`.
+inline std::vector<json> typed_sse_events(std::string_view sse) {
+    std::vector<json> events;
+    while (!sse.empty()) {
+        const auto end = sse.find("\n\n");
+        if (end == std::string_view::npos) {
+            ADD_FAILURE() << "unterminated SSE frame: " << sse;
+            break;
+        }
+        const std::string_view frame = sse.substr(0, end);
+        sse.remove_prefix(end + 2);
+        const auto newline = frame.find('\n');
+        const std::string_view name = frame.substr(0, newline);
+        const std::string_view data =
+            newline == std::string_view::npos ? std::string_view() : frame.substr(newline + 1);
+        if (name.substr(0, 7) != "event: " || data.substr(0, 6) != "data: " ||
+            contains(data, "\n")) {
+            ADD_FAILURE() << "not an event: line and a data: line: " << frame;
+            continue;
+        }
+        events.push_back(json::parse(data.substr(6)));
+        if (events.back().value("type", "") != name.substr(7))
+            ADD_FAILURE() << "event name " << name << " is not the type of " << data;
+    }
+    return events;
+}
+
 using Step = StreamTranslator::Step;
 
 // What a translator made of some native streams: the SSE bytes and the step of every line.

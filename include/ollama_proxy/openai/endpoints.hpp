@@ -6,6 +6,7 @@
 #include "ollama_proxy/config.hpp"
 #include "ollama_proxy/openai/ids.hpp"
 #include "ollama_proxy/openai/multipart.hpp"
+#include "ollama_proxy/openai/response_store.hpp"
 #include "ollama_proxy/openai/stream_translator.hpp"
 
 #include <cstdint>
@@ -43,6 +44,10 @@ struct PlanContext {
     const FormData* form = nullptr;           // a form body the caller already parsed as it came in
     std::string_view moderation_model = {};   // moderation.model
     std::string_view translation_model = {};  // audio.translationModel
+    // Responses kept for previous_response_id (shared, thread-safe); null: none are kept.
+    ResponseStore* responses = nullptr;
+    // Unix seconds when a reply is finished (a response's completed_at); unset: `now`.
+    std::function<std::int64_t()> clock = {};
 };
 
 // Whether requests to this path carry a JSON body that must be read before planning.

@@ -71,6 +71,23 @@ void map_sampling(const Fields& request, json& options);
 // ones) and `keep_alive`.
 void map_native_extras(const Fields& request, json& native);
 
+// "messages[2]": the path of an array element, for error messages.
+std::string element_path(std::string_view base, std::size_t index);
+
+// An image sent as a data: URI, as the bare base64 that native `images` take. Throws ApiError
+// (400, naming `param`) for anything else: remote URLs are refused, as the proxy fetches nothing
+// on a client's behalf.
+std::string image_payload(const std::string& url, const std::string& param);
+
+// A function call's `arguments` as a client sends them back (a JSON object encoded as a
+// string) in the native form, an object; "" is the empty object. Throws ApiError (400).
+json arguments_object(const std::string& text, const std::string& param);
+
+// The native tools (`[{type, function: {name, ...}}]`) the request's `tool_choice` allows:
+// all for auto and required (Ollama cannot force a call), none for "none", the named ones for a
+// function or allowed_tools choice, in the chat or the Responses spelling. Throws ApiError.
+json offered_tools(const Fields& request, const json& tools);
+
 // Fills what the request left unset from the configured defaults of its model (or "*").
 void apply_model_defaults(json& native, const ModelDefaultsTable& table);
 

@@ -62,6 +62,11 @@ std::string from_base64(std::string_view text) {
     return out;
 }
 
+std::string v1_responses_request(const nlohmann::json& body) {
+    return make_request("POST", "/v1/responses", {{"Content-Type", "application/json"}},
+                        body.dump());
+}
+
 std::string fake_answer(const std::string& content) {
     return "You said: " + content;
 }
@@ -99,6 +104,30 @@ SseBody parse_sse(const std::string& body) {
         } else {
             sse.malformed.push_back(frame);
         }
+    }
+    sse.rest = body.substr(start);
+    return sse;
+}
+
+TypedSse parse_typed_sse(const std::string& body) {
+    TypedSse sse;
+    std::size_t start = 0;
+    while (true) {
+        const auto end = body.find("\n\n", start);
+        if (end == std::string::npos) break;
+        const std::string frame = body.substr(start, end - start);
+        start = end + 2;
+        const auto newline = frame.find('\n');
+        const bool shaped = frame.rfind("event: ", 0) == 0 && newline != std::string::npos &&
+                            frame.compare(newline + 1, 6, "data: ") == 0 &&
+                            frame.find_first_of("\r\n", newline + 1) == std::string::npos;
+        auto data = shaped ? nlohmann::json::parse(frame.substr(newline + 7), nullptr, false)
+                           : nlohmann::json();
+        if (!data.is_object() || data.value("type", "") != frame.substr(7, newline - 7)) {
+            sse.malformed.push_back(frame);
+            continue;
+        }
+        sse.events.push_back(std::move(data));
     }
     sse.rest = body.substr(start);
     return sse;

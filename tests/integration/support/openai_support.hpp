@@ -26,6 +26,9 @@ std::string v1_chat_body(const std::string& content, bool stream, const std::str
 // POST /v1/chat/completions carrying `body` as application/json, plus `headers`.
 std::string v1_chat_request(const std::string& body, const Headers& headers = {});
 
+// POST /v1/responses carrying `body` (a JSON object) as application/json.
+std::string v1_responses_request(const nlohmann::json& body);
+
 // What the fake answers to a chat whose last user message is `content`.
 std::string fake_answer(const std::string& content);
 
@@ -63,6 +66,16 @@ struct SseBody {
     std::string rest;                    // bytes after the last complete frame
 };
 SseBody parse_sse(const std::string& body);
+
+// A typed event stream (the Responses API) cut into its events: frames of exactly an `event:`
+// line and a `data:` line, the data parsed. A frame of another shape, data that is not JSON, or
+// an event name that is not the data's `type` is kept in `malformed`.
+struct TypedSse {
+    std::vector<nlohmann::json> events;
+    std::vector<std::string> malformed;
+    std::string rest;  // bytes after the last complete frame
+};
+TypedSse parse_typed_sse(const std::string& body);
 
 // The JSON payloads of the frames, [DONE] excluded (a payload that is not JSON fails the test).
 std::vector<nlohmann::json> sse_json(const SseBody& sse);
