@@ -46,12 +46,6 @@ struct Planner {
     }
 };
 
-// The first id a fresh source of the planner's seed makes with `prefix`.
-std::string first_id(std::string_view prefix) {
-    IdSource ids(kSeed);
-    return ids.make(prefix);
-}
-
 const std::string kChat = R"({"model":"llama3.2","messages":[{"role":"user","content":"Hi"}]})";
 const std::string kChatReply = R"({"model":"llama3.2","message":{"role":"assistant",
     "content":"Hello!"},"done":true,"done_reason":"stop","prompt_eval_count":4,"eval_count":2})";
@@ -126,7 +120,7 @@ TEST(Endpoints, ChatPlansOneNativeChatCall) {
     ASSERT_TRUE(plan.assemble);
 
     const json reply = json::parse(plan.assemble({kChatReply}));
-    EXPECT_EQ(reply, json::parse(R"({"id":")" + first_id("chatcmpl-") + R"(",
+    EXPECT_EQ(reply, json::parse(R"({"id":")" + test::nth_id(kSeed, "chatcmpl-") + R"(",
         "object":"chat.completion","created":1700000000,"model":"llama3.2",
         "choices":[{"index":0,"message":{"role":"assistant","content":"Hello!","refusal":null},
                     "logprobs":null,"finish_reason":"stop"}],
@@ -179,7 +173,7 @@ TEST(Endpoints, StreamingChatPlansATranslatorWithOneIdAndTheClock) {
     const std::vector<json> events = sse_events(run.sse);
     ASSERT_EQ(events.size(), 6u);
     for (std::size_t i = 0; i < 5; ++i) {
-        EXPECT_EQ(events[i]["id"], first_id("chatcmpl-")) << i;
+        EXPECT_EQ(events[i]["id"], test::nth_id(kSeed, "chatcmpl-")) << i;
         EXPECT_EQ(events[i]["created"], kNow) << i;
         EXPECT_EQ(events[i]["model"], "llama3.2") << i;
     }
@@ -205,7 +199,7 @@ TEST(Endpoints, CompletionsPlanOneGenerateCallPerChoice) {
     const json reply = json::parse(
         plan.assemble({R"({"response":"1","done":true,"done_reason":"stop","eval_count":1})",
                        R"({"response":"2","done":true,"done_reason":"stop","eval_count":1})"}));
-    EXPECT_EQ(reply["id"], first_id("cmpl-"));
+    EXPECT_EQ(reply["id"], test::nth_id(kSeed, "cmpl-"));
     EXPECT_EQ(reply["object"], "text_completion");
     EXPECT_EQ(reply["created"], kNow);
     EXPECT_EQ(reply["choices"][0]["text"], "a1");
@@ -222,7 +216,7 @@ TEST(Endpoints, StreamingCompletionsKeepTheEcho) {
         test::run_lines(*plan.stream, {{R"({"response":"A","done":true,"done_reason":"stop"})"}});
     const std::vector<json> events = sse_events(run.sse);
     ASSERT_EQ(events.size(), 3u);
-    EXPECT_EQ(events[0]["id"], first_id("cmpl-"));
+    EXPECT_EQ(events[0]["id"], test::nth_id(kSeed, "cmpl-"));
     EXPECT_EQ(events[0]["choices"][0]["text"], "QA");
     EXPECT_EQ(events[2], kDone);
 }
@@ -259,7 +253,7 @@ TEST(Endpoints, ResponsesPlanOneNativeChatCallAndKeepTheResponse) {
     ASSERT_TRUE(plan.assemble);
 
     const json reply = json::parse(plan.assemble({kChatReply}));
-    const std::string id = first_id("resp_");
+    const std::string id = test::nth_id(kSeed, "resp_");
     EXPECT_EQ(reply["id"], id);
     EXPECT_EQ(reply["object"], "response");
     EXPECT_EQ(reply["created_at"], kNow);
@@ -287,9 +281,9 @@ TEST(Endpoints, StreamingResponsesPlanTheEventStream) {
         *plan.stream, {{R"({"message":{"content":"Yo"},"done":true,"done_reason":"stop"})"}});
     const std::vector<json> events = test::typed_sse_events(run.sse);
     ASSERT_EQ(events.size(), 9u);
-    EXPECT_EQ(events[0]["response"]["id"], first_id("resp_"));
+    EXPECT_EQ(events[0]["response"]["id"], test::nth_id(kSeed, "resp_"));
     EXPECT_EQ(events[8]["type"], "response.completed");
-    EXPECT_NE(planner.responses.find(first_id("resp_")), nullptr);
+    EXPECT_NE(planner.responses.find(test::nth_id(kSeed, "resp_")), nullptr);
 }
 
 TEST(Endpoints, ResponsesWithoutAStoreKnowNoPreviousResponse) {
@@ -297,9 +291,9 @@ TEST(Endpoints, ResponsesWithoutAStoreKnowNoPreviousResponse) {
     planner.context.responses = nullptr;
     const Plan plan = planner.plan("POST", "/responses", R"({"model":"m","input":"Hi"})");
     plan.assemble({kChatReply});
-    const auto error = planner.refusal(
-        "POST", "/responses",
-        R"({"model":"m","input":"Hi","previous_response_id":")" + first_id("resp_") + R"("})");
+    const auto error = planner.refusal("POST", "/responses",
+                                       R"({"model":"m","input":"Hi","previous_response_id":")" +
+                                           test::nth_id(kSeed, "resp_") + R"("})");
     ASSERT_TRUE(error);
     EXPECT_EQ(error->status, 404u);
     EXPECT_EQ(error->code, "previous_response_not_found");
@@ -400,7 +394,7 @@ TEST(Endpoints, ModerationsNeedTheConfiguredModel) {
         R"("sexual":0,"sexual/minors":0,"violence":0,"violence/graphic":0}})";
     const std::string reply = json{{"message", {{"content", answer}}}}.dump();
     const json result = json::parse(plan.assemble({reply, reply}));
-    EXPECT_EQ(result["id"], first_id("modr-"));
+    EXPECT_EQ(result["id"], test::nth_id(kSeed, "modr-"));
     EXPECT_EQ(result["results"].size(), 2u);
 }
 

@@ -6,11 +6,13 @@
 #include "ollama_proxy/ndjson_splitter.hpp"
 #include "ollama_proxy/openai/api_error.hpp"
 #include "ollama_proxy/openai/chat_completions.hpp"
+#include "ollama_proxy/openai/ids.hpp"
 #include "ollama_proxy/openai/stream_translator.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +21,16 @@
 namespace ollama_proxy::openai::test {
 
 using nlohmann::json;
+
+// The `n`-th id (counting from 0) that a source seeded with `seed` makes for `prefix`: what a
+// translator given the same seed hands out.
+inline std::string nth_id(std::uint64_t seed, std::string_view prefix, int n = 0) {
+    IdSource ids(seed);
+    std::string id;
+    for (int i = 0; i <= n; ++i)
+        id = ids.make(prefix);
+    return id;
+}
 
 // The ApiError `action` throws, or nullopt when it returns normally.
 template <class Action>

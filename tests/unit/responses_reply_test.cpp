@@ -21,15 +21,6 @@ constexpr std::uint64_t kSeed = 7;
 constexpr std::int64_t kCreated = 1700000000;
 constexpr std::int64_t kFinished = 1700000042;
 
-// The `n`-th id a source seeded like the translator's makes (ids differ only by prefix).
-std::string nth_id(std::string_view prefix, int n) {
-    IdSource ids(kSeed);
-    std::string id;
-    for (int i = 0; i <= n; ++i)
-        id = ids.make(prefix);
-    return id;
-}
-
 ResponseContext context_for(const std::string& request, ResponseStore* store = nullptr) {
     return response_context(translate_responses_request(json::parse(request), {}, store),
                             Envelope{"resp_fixed", kCreated, "test-model"}, store,
@@ -86,7 +77,8 @@ TEST(ResponseObject, TextReply) {
         "prompt_eval_count":10,"eval_count":20})";
     const json out = reply_to(native);
     EXPECT_EQ(out,
-              plain_response("completed", json::array({message(nth_id("msg_", 0), "Hello there")}),
+              plain_response("completed",
+                             json::array({message(test::nth_id(kSeed, "msg_", 0), "Hello there")}),
                              usage(10, 20)));
     IdSource ids(kSeed);
     const std::string text = response_object(json::parse(native), context_for(kRequest), ids);
@@ -107,11 +99,11 @@ TEST(ResponseObject, ThinkingIsAReasoningItemBeforeTheMessage) {
         out["output"],
         json::array({
             {{"type", "reasoning"},
-             {"id", nth_id("rs_", 0)},
+             {"id", test::nth_id(kSeed, "rs_", 0)},
              {"summary", json::array()},
              {"content",
               json::array({{{"type", "reasoning_text"}, {"text", "Analyzing the question..."}}})}},
-            message(nth_id("msg_", 1), "The answer is 42"),
+            message(test::nth_id(kSeed, "msg_", 1), "The answer is 42"),
         }));
 }
 
@@ -124,10 +116,10 @@ TEST(ResponseObject, ToolCallsAreFunctionCallItems) {
         "done":true,"done_reason":"stop","prompt_eval_count":5,"eval_count":7})");
     EXPECT_EQ(out, plain_response("completed",
                                   json::parse(R"([
-        {"type":"function_call","id":")" + nth_id("fc_", 0) +
+        {"type":"function_call","id":")" + test::nth_id(kSeed, "fc_", 0) +
                                               R"(","call_id":"call_abc",
          "name":"get_weather","arguments":"{\"city\":\"Paris\"}","status":"completed"},
-        {"type":"function_call","id":")" + nth_id("fc_", 1) +
+        {"type":"function_call","id":")" + test::nth_id(kSeed, "fc_", 1) +
                                               R"(","call_id":"call_def",
          "name":"get_time","arguments":"{}","status":"completed"}])"),
                                   usage(5, 7)));
@@ -139,10 +131,10 @@ TEST(ResponseObject, TextSaidWithCallsIsKept) {
     const json out = reply_to(R"({"message":{"role":"assistant","content":"Checking.",
         "tool_calls":[{"function":{"name":"f","arguments":{"x":1}}}]},"done":true})");
     ASSERT_EQ(out["output"].size(), 2u);
-    EXPECT_EQ(out["output"][0], message(nth_id("msg_", 0), "Checking."));
+    EXPECT_EQ(out["output"][0], message(test::nth_id(kSeed, "msg_", 0), "Checking."));
     // A call without an id gets a fresh call_ id, made before its item's id.
-    EXPECT_EQ(out["output"][1]["call_id"], nth_id("call_", 1));
-    EXPECT_EQ(out["output"][1]["id"], nth_id("fc_", 2));
+    EXPECT_EQ(out["output"][1]["call_id"], test::nth_id(kSeed, "call_", 1));
+    EXPECT_EQ(out["output"][1]["id"], test::nth_id(kSeed, "fc_", 2));
     EXPECT_EQ(out["output"][1]["arguments"], R"({"x":1})");
 }
 
@@ -152,7 +144,8 @@ TEST(ResponseObject, ATokenLimitCutIsIncomplete) {
     const json out = reply_to(R"({"message":{"role":"assistant","content":"partial"},
         "done":true,"done_reason":"length","prompt_eval_count":3,"eval_count":16})");
     json expected = plain_response(
-        "incomplete", json::array({message(nth_id("msg_", 0), "partial", "incomplete")}),
+        "incomplete",
+        json::array({message(test::nth_id(kSeed, "msg_", 0), "partial", "incomplete")}),
         usage(3, 16));
     expected["incomplete_details"] = {{"reason", "max_output_tokens"}};
     EXPECT_EQ(out, expected);
@@ -160,7 +153,7 @@ TEST(ResponseObject, ATokenLimitCutIsIncomplete) {
 
 TEST(ResponseObject, AnEmptyReplyIsAnEmptyMessage) {
     const json out = reply_to(R"({"message":{"role":"assistant","content":""},"done":true})");
-    EXPECT_EQ(out["output"], json::array({message(nth_id("msg_", 0), "")}));
+    EXPECT_EQ(out["output"], json::array({message(test::nth_id(kSeed, "msg_", 0), "")}));
     EXPECT_EQ(out["usage"], usage(0, 0));
 }
 
@@ -193,7 +186,7 @@ TEST(ResponseObject, TheTurnIsStoredUnderTheResponseId) {
     EXPECT_EQ(turn->conversation(), json::parse(R"([
         {"role":"user","content":"Weather in Paris?"},
         {"role":"assistant","content":"","thinking":"Hmm.","tool_calls":[{"id":")" +
-                                                nth_id("call_", 1) + R"(",
+                                                test::nth_id(kSeed, "call_", 1) + R"(",
           "function":{"index":0,"name":"get_weather","arguments":{"city":"Paris"}}}]}])"));
 }
 

@@ -26,14 +26,6 @@ constexpr std::int64_t kCreated = 1700000000;
 constexpr std::int64_t kFinished = 1700000042;
 const std::string kRequest = R"({"model":"test-model","input":"Hi","stream":true})";
 
-std::string nth_id(std::string_view prefix, int n) {
-    IdSource ids(kSeed);
-    std::string id;
-    for (int i = 0; i <= n; ++i)
-        id = ids.make(prefix);
-    return id;
-}
-
 // One stream and what it has written so far, fed a line at a time.
 class Feed {
   public:
@@ -155,7 +147,7 @@ TEST(ResponsesStream, TextOnly) {
     // TestResponsesStreamConverter_TextOnly (§4.4.18): 5 events, then 1, then 4 on done, and
     // SequenceNumbers (§4.4.33): numbered on from one line to the next.
     Feed feed;
-    const std::string m = nth_id("msg_", 0);
+    const std::string m = test::nth_id(kSeed, "msg_", 0);
     const std::vector<json> first = feed.line(line("Hello"));
     const std::vector<json> expected_first{
         event("response.created", 0, {{"response", response("in_progress")}}),
@@ -197,7 +189,7 @@ TEST(ResponsesStream, AToolCall) {
     const std::vector<json> events = feed.line(R"({"message":{"role":"assistant","content":"",
         "tool_calls":[{"id":"call_abc","function":{"index":0,"name":"get_weather",
         "arguments":{"city":"Paris"}}}]},"done":false})");
-    const std::string fc = nth_id("fc_", 0);
+    const std::string fc = test::nth_id(kSeed, "fc_", 0);
     const std::string arguments = R"({"city":"Paris"})";
     const json done_call = function_call(fc, "call_abc", "get_weather", arguments, "completed");
     const std::vector<json> expected{
@@ -229,8 +221,8 @@ TEST(ResponsesStream, ReasoningThenText) {
     // reasoning_text events inside a content part, where Ollama sends summary deltas without
     // their part events (one event fewer at each end).
     Feed feed;
-    const std::string rs = nth_id("rs_", 0);
-    const std::string m = nth_id("msg_", 1);
+    const std::string rs = test::nth_id(kSeed, "rs_", 0);
+    const std::string m = test::nth_id(kSeed, "msg_", 1);
     const std::vector<json> thinking = feed.line(
         R"({"message":{"role":"assistant","content":"","thinking":"Let me think..."},"done":false})");
     const std::vector<json> expected_thinking{
@@ -269,11 +261,11 @@ TEST(ResponsesStream, TextThenACallAreTwoItemsInThatOrder) {
     // and the final output lists it last: here it closes, the call takes the next index, and
     // the output keeps the order of the stream (which the node SDK's accumulator checks).
     Feed feed;
-    const std::string m = nth_id("msg_", 0);
+    const std::string m = test::nth_id(kSeed, "msg_", 0);
     feed.line(line("Let me check."));
     const std::vector<json> call = feed.line(R"({"message":{"content":"","tool_calls":[
         {"id":"call_1","function":{"name":"f","arguments":{}}}]},"done":false})");
-    const std::string fc = nth_id("fc_", 1);
+    const std::string fc = test::nth_id(kSeed, "fc_", 1);
     ASSERT_EQ(call.size(), 7u);
     EXPECT_EQ(call[0],
               event("response.output_text.done", 5,
@@ -293,7 +285,7 @@ TEST(ResponsesStream, ATokenLimitCutEndsIncomplete) {
     // Departs from §4.3 (always response.completed): OpenAI ends a cut stream with
     // response.incomplete, its message marked incomplete and the reason given.
     Feed feed;
-    const std::string m = nth_id("msg_", 0);
+    const std::string m = test::nth_id(kSeed, "msg_", 0);
     feed.line(line("partial"));
     const std::vector<json> last = feed.line(
         line("", true, R"({"done_reason":"length","prompt_eval_count":2,"eval_count":16})"));
@@ -313,7 +305,7 @@ TEST(ResponsesStream, AnEmptyReplyStillHasItsMessage) {
     // …OutputIncludesContent and …ResponseCreatedIncludesOutput (§4.4.30, 32): created carries
     // `output: []`; the message's done item carries its (here empty) text.
     Feed feed;
-    const std::string m = nth_id("msg_", 0);
+    const std::string m = test::nth_id(kSeed, "msg_", 0);
     const std::vector<json> events = feed.line(line("", true));
     const std::vector<std::string> types{
         "response.created",           "response.in_progress",
