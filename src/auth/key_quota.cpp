@@ -30,6 +30,7 @@ QuotaLimits KeyQuota::limits() const {
 QuotaVerdict KeyQuota::admit(Clock::time_point now) {
     const std::lock_guard lock(mutex_);
     QuotaVerdict verdict;
+    verdict.limits = limits_;
     using Refusal = QuotaVerdict::Refusal;
     if (limits_.max_concurrent && in_flight_ >= *limits_.max_concurrent) {
         // No clock says when a running request ends; a second is a fair first guess.

@@ -85,8 +85,9 @@ LocalReply unauthorized(const auth::AccessPolicy& policy, Dialect dialect,
     return reply;
 }
 
-std::string refusal_message(const QuotaVerdict& verdict, const auth::QuotaLimits& limits,
-                            const std::string& name, std::uint64_t seconds) {
+std::string refusal_message(const QuotaVerdict& verdict, const std::string& name,
+                            std::uint64_t seconds) {
+    const auth::QuotaLimits& limits = verdict.limits;
     switch (verdict.refusal) {
         case QuotaVerdict::Refusal::requests:
             return fmt::format(
@@ -103,12 +104,12 @@ std::string refusal_message(const QuotaVerdict& verdict, const auth::QuotaLimits
     }
 }
 
-LocalReply too_many(const QuotaVerdict& verdict, const auth::QuotaLimits& limits,
-                    const std::string& name, Dialect dialect, AccessRecord& record) {
+LocalReply too_many(const QuotaVerdict& verdict, const std::string& name, Dialect dialect,
+                    AccessRecord& record) {
     record.outcome = "rate-limited";
     const std::uint64_t seconds = auth::retry_after_seconds(verdict.retry_after);
-    LocalReply reply = dialect_error(dialect, 429, refusal_message(verdict, limits, name, seconds),
-                                     "rate_limit_exceeded");
+    LocalReply reply =
+        dialect_error(dialect, 429, refusal_message(verdict, name, seconds), "rate_limit_exceeded");
     // Retry-After in whole seconds, rounded up, for everyone; the exact wait for clients that
     // read OpenAI's retry-after-ms (the official SDKs do).
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(verdict.retry_after);
@@ -151,12 +152,11 @@ std::optional<LocalReply> pass_gate(const ProxyState& state, const GateRequest& 
     record.key = policy.keys.name(*index);
     const auto& quota = policy.quotas[*index];
     const QuotaVerdict verdict = quota->admit(auth::KeyQuota::Clock::now());
-    const auto limits = quota->limits();
     for (auto& header : auth::rate_limit_headers(verdict.status))
         admission.headers.push_back(std::move(header));
     if (verdict.refusal != QuotaVerdict::Refusal::none)
-        return too_many(verdict, limits, record.key, request.dialect, record);
-    admission.hold(quota, limits.tokens_per_minute.has_value());
+        return too_many(verdict, record.key, request.dialect, record);
+    admission.hold(quota, verdict.limits.tokens_per_minute.has_value());
     return std::nullopt;
 }
 

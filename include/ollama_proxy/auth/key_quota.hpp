@@ -38,6 +38,7 @@ struct QuotaVerdict {
     Refusal refusal = Refusal::none;
     SlidingWindow::Duration retry_after{};  // when refused: how long until it would be admitted
     QuotaStatus status;                     // after this request was counted, if admitted
+    QuotaLimits limits;                     // the limits it was judged by
 };
 
 class KeyQuota {
