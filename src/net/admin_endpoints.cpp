@@ -77,17 +77,16 @@ LocalReply answer_status(const ProxyState& state) {
         std::chrono::duration_cast<std::chrono::seconds>(SteadyClock::now() - state.started);
     const auto ring = log_ring();
     const auto& file = state.config.config_file;
-    json body{
-        {"version", OLLAMA_PROXY_VERSION},
-        {"listener", state.config.server.host + ":" + std::to_string(state.config.server.port)},
-        {"openai_base_path", state.config.openai.base_path},
-        {"config_file", file.empty() ? json(nullptr) : json(file)},
-        {"remote", remote_json(*state.remote())},
-        {"uptime_seconds", uptime.count()},
-        {"requests_total", state.requests.load(std::memory_order_relaxed)},
-        {"active_exchanges", state.active_exchanges.load(std::memory_order_relaxed)},
-        {"auth", {{"enabled", policy->enabled}, {"keys", keys_json(*policy)}}},
-        {"logs", {{"capacity", ring ? ring->capacity() : 0}}}};
+    json body{{"version", OLLAMA_PROXY_VERSION},
+              {"listener", state.listening},
+              {"openai_base_path", state.config.openai.base_path},
+              {"config_file", file.empty() ? json(nullptr) : json(file)},
+              {"remote", remote_json(*state.remote())},
+              {"uptime_seconds", uptime.count()},
+              {"requests_total", state.requests.load(std::memory_order_relaxed)},
+              {"active_exchanges", state.active_exchanges.load(std::memory_order_relaxed)},
+              {"auth", {{"enabled", policy->enabled}, {"keys", keys_json(*policy)}}},
+              {"logs", {{"capacity", ring ? ring->capacity() : 0}}}};
     return json_reply(200, body);
 }
 

@@ -156,6 +156,8 @@ int run_daemon(const Config& config, ConfigSource reload_source) {
         workers.push_back(std::make_unique<Worker>(*state));
     auto acceptor = open_listener(workers[0]->ioc, config.server);
     if (!acceptor) return 1;
+    state->listening = endpoint_text(acceptor->local_endpoint());
+    state->listening_port = acceptor->local_endpoint().port();
     log_start(*state, acceptor->local_endpoint());
 
     net::signal_set signals(workers[0]->ioc, SIGINT, SIGTERM, SIGHUP);

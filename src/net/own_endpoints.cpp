@@ -61,7 +61,9 @@ awaitable<std::string> probe_on(Worker& worker, const UpstreamTarget& target, St
 // Empty on success; otherwise why the remote is not ready.
 awaitable<std::string> probe(Worker& worker, const TargetPtr& target) {
     const auto ex = co_await net::this_coro::executor;
-    auto acquired = co_await worker.pool.acquire(ex, target);
+    // Always a new connection: a pooled one the remote has since closed would report it down,
+    // and a probe is rare enough that the connection costs nothing that matters.
+    auto acquired = co_await worker.pool.connect(ex, target);
     if (auto* failure = std::get_if<ConnectFailure>(&acquired)) co_return failure->message;
     UpstreamPtr up = std::move(std::get<UpstreamPtr>(acquired));
     bool reusable = false;

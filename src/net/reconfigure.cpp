@@ -114,6 +114,7 @@ SwitchReport switch_remote(ProxyState& state, const RemoteSwitchRequest& request
     SwitchReport report;
     Config candidate = state.config;
     candidate.remote = request.remote;
+    candidate.server.port = state.listening_port;  // so that a loop to this very proxy is seen
     if (auto problem = validate(candidate)) {
         report.error = problem->message;
         return report;

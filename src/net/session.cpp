@@ -204,10 +204,18 @@ awaitable<bool> Session::serve_own(http::request_parser<http::empty_body>& head,
 awaitable<bool> Session::serve_admin(http::request_parser<http::empty_body>& head,
                                      const Admission& admission, AccessRecord& record) {
     http::request_parser<http::string_body> full{std::move(head)};
+    // The head was parsed without a limit, so a declared length is checked here; the limit set
+    // now covers chunked bodies as they arrive.
     full.body_limit(admin_body_limit);
+    const auto declared = full.content_length();
+    const bool too_large = declared && *declared > admin_body_limit;
     if (!full.is_done()) {
-        client_.expires_after(to_steady(timeouts_.client_idle));
-        auto [ec, n] = co_await http::async_read(client_, buffer_, full, use_tuple);
+        error_code ec = http::error::body_limit;
+        if (!too_large) {
+            client_.expires_after(to_steady(timeouts_.client_idle));
+            auto [read_error, n] = co_await http::async_read(client_, buffer_, full, use_tuple);
+            ec = read_error;
+        }
         if (ec == http::error::body_limit) {
             record.status = 413;
             const ReplyContext context{full.get().version(), false, false, record.request_id};

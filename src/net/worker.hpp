@@ -35,8 +35,10 @@ struct ProxyState {
     std::atomic<std::shared_ptr<const auth::AccessPolicy>> access;
     openai::ResponseStore responses;  // previous_response_id; locks inside, for every thread
     const SteadyClock::time_point started = SteadyClock::now();
-    ConfigSource config_source;  // reads the configuration again; empty when there is none
-    std::mutex reconfiguring;    // one reload or remote switch at a time
+    std::string listening;             // "host:port" as bound (the config may have said port 0)
+    std::uint16_t listening_port = 0;  // as bound
+    ConfigSource config_source;        // reads the configuration again; empty when there is none
+    std::mutex reconfiguring;          // one reload or remote switch at a time
     std::atomic<bool> draining{false};
     std::atomic<int> active_exchanges{0};
     std::atomic<std::uint64_t> requests{0};
