@@ -2,6 +2,7 @@
 
 #include "net/worker.hpp"
 #include "ollama_proxy/target_path.hpp"
+#include "ops/status_page.hpp"
 
 #include <boost/asio/this_coro.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -149,7 +150,31 @@ LocalReply answer_status(Worker& worker) {
     return json_reply(200, body);
 }
 
+// The operator's page: it only talks to its own origin, so everything else is forbidden.
+LocalReply status_page_reply() {
+    LocalReply reply;
+    reply.body = std::string(status_page_html());
+    reply.content_type = "text/html; charset=utf-8";
+    reply.headers = {{"Cache-Control", "no-store"},
+                     {"Content-Security-Policy",
+                      "default-src 'none'; connect-src 'self'; script-src 'unsafe-inline'; "
+                      "style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+                      "form-action 'none'; frame-ancestors 'none'"},
+                     {"X-Content-Type-Options", "nosniff"},
+                     {"Referrer-Policy", "no-referrer"}};
+    return reply;
+}
+
 LocalReply answer_admin(Worker& worker, std::string_view path) {
+    if (path == "/_proxy/") return status_page_reply();
+    if (path == "/_proxy") {
+        // The page's relative URLs resolve against /_proxy/.
+        LocalReply reply;
+        reply.status = 308;
+        reply.content_type.clear();
+        reply.headers.emplace_back("Location", "/_proxy/");
+        return reply;
+    }
     if (path == "/_proxy/status") return answer_status(worker);
     return error_reply(Dialect::ollama, 404,
                        "no such admin endpoint: " + std::string(path.substr(0, 128)));
