@@ -17,6 +17,8 @@ namespace ollama_proxy {
 using Seconds = std::chrono::duration<double>;
 
 struct RemoteConfig {
+    bool operator==(const RemoteConfig&) const = default;
+
     std::string protocol = "http";  // "http" or "https"
     std::string host;               // required; a name, an IPv4 or an IPv6 address (no brackets)
     std::uint16_t port = 11434;
@@ -110,7 +112,8 @@ struct LogConfig {
     std::string file;             // empty: stderr (the journal, under systemd)
     std::uint64_t max_file_bytes = 10 * 1024 * 1024;  // a file is rotated past this size
     unsigned max_files = 5;                           // rotated files kept besides the current
-    bool payloads = false;  // also log the start of each request and response body (redacted)
+    bool payloads = false;       // also log the start of each request and response body (redacted)
+    unsigned ring_lines = 1000;  // last lines kept in memory for the status page
 };
 
 struct Config {

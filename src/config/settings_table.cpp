@@ -381,6 +381,10 @@ void add_log_settings(std::vector<Setting>& table) {
                                   "also log the first 512 bytes of each request and response body "
                                   "(secrets redacted)"},
                                  Field{&Config::log, &LogConfig::payloads}));
+    table.push_back(integer_setting(
+        {"log.ringLines", "--log-ring-lines", "OLLAMA_PROXY_LOG_RING_LINES",
+         "last log lines kept in memory for the status page (0: none)"},
+        "a line count (0-100000)", 0, 100000, Field{&Config::log, &LogConfig::ring_lines}));
 }
 
 void add_timeout_settings(std::vector<Setting>& table) {

@@ -1,9 +1,11 @@
 #include "net/admission.hpp"
 
 #include "net/worker.hpp"
+#include "ollama_proxy/header_rules.hpp"
 #include "ollama_proxy/openai/api_error.hpp"
 #include "ollama_proxy/target_path.hpp"
 
+#include <boost/asio/ip/address_v4.hpp>
 #include <boost/beast/http/field.hpp>
 #include <fmt/format.h>
 
@@ -56,9 +58,54 @@ std::optional<LocalReply> check_origin(const auth::AccessPolicy& policy, const G
     return std::nullopt;
 }
 
+// The name a Host header gives, without its port; IPv6 literals keep their brackets.
+std::string_view host_name(std::string_view host) {
+    if (!host.empty() && host.front() == '[') return host.substr(0, host.find(']') + 1);
+    return host.substr(0, host.rfind(':'));
+}
+
+// A browser on this machine can be made to call the proxy by any web page, and with DNS
+// rebinding even as the page's own origin (a name its owner points at 127.0.0.1). Such a request
+// names the attacker's host, so loopback callers reach the admin surface only when they address
+// the proxy by an IP address or as localhost.
+bool addressed_locally(std::string_view host) {
+    std::string_view name = host_name(host);
+    if (name.size() > 2 && name.front() == '[') return true;  // only an IPv6 address has brackets
+    if (iequals(name, "localhost")) return true;
+    if (name.size() > 10 && iequals(name.substr(name.size() - 10), ".localhost")) return true;
+    error_code ec;
+    net::ip::make_address_v4(std::string(name), ec);
+    return !ec;
+}
+
+// An action (anything but GET and HEAD) must come from the status page itself, or from a
+// client that is not a browser (which sends no Origin).
+bool same_origin_or_none(const GateRequest& request) {
+    const auto& req = request.head;
+    if (req.method() == http::verb::get || req.method() == http::verb::head) return true;
+    const std::string_view origin = req[http::field::origin];
+    if (origin.empty()) return true;
+    const std::string_view host = req[http::field::host];
+    return origin.size() == 7 + host.size() && iequals(origin.substr(0, 7), "http://") &&
+           iequals(origin.substr(7), host);
+}
+
 std::optional<LocalReply> check_admin(const auth::AccessPolicy& policy, const GateRequest& request,
                                       std::string_view presented, AccessRecord& record) {
-    if (request.loopback_peer || policy.is_admin_key(presented)) return std::nullopt;
+    const bool by_key = policy.is_admin_key(presented);
+    if (!same_origin_or_none(request)) {
+        record.outcome = "admin-refused";
+        return error_reply(Dialect::ollama, 403,
+                           "admin actions are accepted from the proxy's own status page only");
+    }
+    if (by_key) return std::nullopt;
+    if (request.loopback_peer) {
+        if (addressed_locally(request.head[http::field::host])) return std::nullopt;
+        record.outcome = "admin-refused";
+        return error_reply(Dialect::ollama, 403,
+                           "the proxy's admin endpoints answer requests addressed to it by IP "
+                           "address or as localhost only");
+    }
     record.outcome = "admin-refused";
     if (!policy.admin) {
         return error_reply(Dialect::ollama, 403,

@@ -1,6 +1,7 @@
 #include "ollama_proxy/daemon.hpp"
 
 #include "net/listener.hpp"
+#include "net/reconfigure.hpp"
 #include "net/worker.hpp"
 #include "ops/service_notify.hpp"
 
@@ -113,62 +114,23 @@ class Drainer {
     SteadyClock::time_point deadline_{};
 };
 
-// The sections a running daemon cannot take over without a restart.
-std::vector<std::string> restart_only_changes(const Config& running, const Config& loaded) {
-    const auto before = nlohmann::json::parse(redacted_json(running));
-    const auto after = nlohmann::json::parse(redacted_json(loaded));
-    std::vector<std::string> changed;
-    for (const auto& [section, value] : after.items()) {
-        if (section == "auth" || section == "cors") continue;
-        if (!before.contains(section) || before[section] != value) changed.push_back(section);
-    }
-    return changed;
-}
-
-// Keys, limits and origins are swapped in whole; requests in flight finish under the policy
-// they started with, and keys that remain keep the quota they have used.
-void reload(ProxyState& state, const ConfigSource& source) {
-    if (!source) {
-        spdlog::warn("SIGHUP received, but this daemon has no configuration source to reload");
-        return;
-    }
-    auto loaded = source();
-    if (auto* error = std::get_if<ConfigError>(&loaded)) {
-        spdlog::error("reload failed, keeping the running configuration: {}", error->message);
-        return;
-    }
-    const Config& config = std::get<Config>(loaded);
-    auto previous = state.access_policy();
-    auto next = std::make_shared<const auth::AccessPolicy>(config, previous.get());
-    state.access.store(std::move(next), std::memory_order_release);
-    spdlog::info("reloaded: auth {}, {} key(s), {} extra origin(s)",
-                 config.auth.enabled ? "enabled" : "disabled",
-                 config.auth.tokens.size() + config.auth.file_tokens.size(),
-                 config.cors.origins.size());
-    const auto ignored = restart_only_changes(state.config, config);
-    if (!ignored.empty())
-        spdlog::warn("reload: changes to {} take effect only after a restart",
-                     fmt::join(ignored, ", "));
-}
-
-void watch_signals(net::signal_set& signals, Drainer& drainer, ProxyState& state,
-                   const ConfigSource& source) {
-    signals.async_wait([&signals, &drainer, &state, &source](error_code ec, int signal) {
+void watch_signals(net::signal_set& signals, Drainer& drainer, ProxyState& state) {
+    signals.async_wait([&signals, &drainer, &state](error_code ec, int signal) {
         if (ec) return;
         if (signal == SIGHUP) {
-            reload(state, source);
+            reload_configuration(state);
         } else {
             drainer.begin();
         }
-        watch_signals(signals, drainer, state, source);
+        watch_signals(signals, drainer, state);
     });
 }
 
 void log_start(const ProxyState& state, const tcp::endpoint& local) {
     spdlog::info("ollama-proxy {} listening on http://{} ({} thread(s)), forwarding to {}",
                  OLLAMA_PROXY_VERSION, endpoint_text(local), state.config.server.threads,
-                 state.upstream.display);
-    if (state.upstream.remote.protocol == "https" && state.upstream.remote.insecure)
+                 state.remote()->display);
+    if (state.remote()->remote.protocol == "https" && state.remote()->remote.insecure)
         spdlog::warn(
             "!!! TLS certificate verification of the remote is DISABLED "
             "(--remote-insecure): anyone on the network path can read and alter "
@@ -187,6 +149,7 @@ int run_daemon(const Config& config, ConfigSource reload_source) {
         return 1;
     }
     state->id_prefix = std::random_device{}();
+    state->config_source = std::move(reload_source);
 
     Workers workers;
     for (unsigned i = 0; i < std::max(1u, config.server.threads); ++i)
@@ -197,7 +160,7 @@ int run_daemon(const Config& config, ConfigSource reload_source) {
 
     net::signal_set signals(workers[0]->ioc, SIGINT, SIGTERM, SIGHUP);
     Drainer drainer(*state, workers, *acceptor);
-    watch_signals(signals, drainer, *state, reload_source);
+    watch_signals(signals, drainer, *state);
     net::co_spawn(workers[0]->ioc, accept_connections(*acceptor, workers), net::detached);
     // The socket listens already: connections made from now on wait in its backlog for the
     // accept loop, so a unit ordered after this one can start using the proxy right away.

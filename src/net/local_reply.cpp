@@ -21,6 +21,13 @@ LocalReply error_reply(Dialect dialect, unsigned status, std::string_view messag
     return reply;
 }
 
+LocalReply json_reply(unsigned status, const nlohmann::json& body) {
+    LocalReply reply;
+    reply.status = status;
+    reply.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return reply;
+}
+
 awaitable<error_code> send_reply(beast::tcp_stream& client, const LocalReply& reply,
                                  const ReplyContext& context, SteadyClock::duration timeout) {
     // The body is written from the reply itself (a span), not copied into the message.

@@ -5,6 +5,7 @@
 #include "net/asio.hpp"
 
 #include <boost/beast/http/status.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include <string>
 #include <string_view>
@@ -23,6 +24,7 @@ struct LocalReply {
 };
 
 LocalReply error_reply(Dialect dialect, unsigned status, std::string_view message);
+LocalReply json_reply(unsigned status, const nlohmann::json& body);
 
 struct ReplyContext {
     unsigned version = 11;    // the request's HTTP version (10 or 11)

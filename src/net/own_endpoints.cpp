@@ -2,7 +2,6 @@
 
 #include "net/worker.hpp"
 #include "ollama_proxy/target_path.hpp"
-#include "ops/status_page.hpp"
 
 #include <boost/asio/this_coro.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -20,13 +19,6 @@ namespace {
 constexpr std::string_view health_path = "/health";
 constexpr std::string_view ready_path = "/ready";
 
-LocalReply json_reply(unsigned status, const json& body) {
-    LocalReply reply;
-    reply.status = status;
-    reply.body = body.dump();
-    return reply;
-}
-
 // The version string from a /api/version body, or empty when the body is not Ollama's.
 std::string parse_version(const std::string& body) {
     const json parsed = json::parse(body, nullptr, false);
@@ -36,13 +28,13 @@ std::string parse_version(const std::string& body) {
 }
 
 template <class Stream>
-awaitable<std::string> probe_on(Worker& worker, Stream& stream, beast::flat_buffer& buffer,
-                                bool& reusable) {
+awaitable<std::string> probe_on(Worker& worker, const UpstreamTarget& target, Stream& stream,
+                                beast::flat_buffer& buffer, bool& reusable) {
     const auto& state = worker.state;
-    const auto& remote = state.upstream.remote;
+    const auto& remote = target.remote;
     http::request<http::empty_body> req{
         http::verb::get, upstream_target(remote.base_path, "/api/version").target, 11};
-    req.set(http::field::host, state.upstream.host_header);
+    req.set(http::field::host, target.host_header);
     req.set(http::field::user_agent, "ollama-proxy");
     if (!remote.api_key.empty()) req.set(http::field::authorization, "Bearer " + remote.api_key);
 
@@ -61,19 +53,21 @@ awaitable<std::string> probe_on(Worker& worker, Stream& stream, beast::flat_buff
         co_return "GET /api/version answered " + std::to_string(res.result_int());
     const std::string version = parse_version(res.body());
     if (version.empty()) co_return "GET /api/version did not answer like Ollama";
-    worker.state.readiness.record_version(version);
+    target.health->record_version(version);
     reusable = res.keep_alive() && buffer.size() == 0;
     co_return std::string{};
 }
 
 // Empty on success; otherwise why the remote is not ready.
-awaitable<std::string> probe_remote(Worker& worker) {
-    auto acquired = co_await worker.pool.acquire(co_await net::this_coro::executor);
+awaitable<std::string> probe(Worker& worker, const TargetPtr& target) {
+    const auto ex = co_await net::this_coro::executor;
+    auto acquired = co_await worker.pool.acquire(ex, target);
     if (auto* failure = std::get_if<ConnectFailure>(&acquired)) co_return failure->message;
     UpstreamPtr up = std::move(std::get<UpstreamPtr>(acquired));
     bool reusable = false;
     const std::string error = co_await std::visit(
-        [&](auto& stream) { return probe_on(worker, stream, up->buffer, reusable); }, up->stream);
+        [&](auto& stream) { return probe_on(worker, *target, stream, up->buffer, reusable); },
+        up->stream);
     if (reusable) {
         worker.pool.release(std::move(up));
     } else {
@@ -83,20 +77,13 @@ awaitable<std::string> probe_remote(Worker& worker) {
 }
 
 awaitable<LocalReply> answer_ready(Worker& worker) {
-    auto& state = worker.state;
-    auto& readiness = state.readiness;
-    const auto now = SteadyClock::now();
+    const TargetPtr target = worker.state.remote();
     std::string error;
-    if (!readiness.fresh(now, to_steady(state.config.timeouts.ready_cache))) {
-        error = co_await probe_remote(worker);
-        if (error.empty()) {
-            readiness.record_answer(SteadyClock::now());
-        } else {
-            readiness.record_failure(SteadyClock::now(), error);
-        }
-    }
-    const auto snapshot = readiness.snapshot();
-    json body{{"remote", state.upstream.display}};
+    if (!target->health->fresh(SteadyClock::now(),
+                               to_steady(worker.state.config.timeouts.ready_cache)))
+        error = co_await probe_remote(worker, target);
+    const auto snapshot = target->health->snapshot();
+    json body{{"remote", target->display}};
     if (!snapshot.remote_version.empty()) body["version"] = snapshot.remote_version;
     if (!error.empty()) {
         body["status"] = "unavailable";
@@ -107,80 +94,17 @@ awaitable<LocalReply> answer_ready(Worker& worker) {
     co_return json_reply(200, body);
 }
 
-json window_json(const auth::WindowStatus& window) {
-    return {{"limit", window.limit},
-            {"remaining", window.remaining},
-            {"reset", auth::duration_text(window.reset)}};
-}
-
-// Keys by name only, with what they have used: never a key or its digest.
-json keys_json(const auth::AccessPolicy& policy) {
-    json keys = json::array();
-    const auto now = auth::KeyQuota::Clock::now();
-    for (std::size_t i = 0; i < policy.keys.size(); ++i) {
-        auto& quota = *policy.quotas[i];
-        const auto limits = quota.limits();
-        const auto status = quota.status(now);
-        json key{{"name", policy.keys.name(i)}, {"in_flight", status.in_flight}};
-        if (limits.max_concurrent) key["max_concurrent"] = *limits.max_concurrent;
-        if (status.requests) key["requests"] = window_json(*status.requests);
-        if (status.tokens) key["tokens"] = window_json(*status.tokens);
-        keys.push_back(std::move(key));
-    }
-    return keys;
-}
-
-LocalReply answer_status(Worker& worker) {
-    const ProxyState& state = worker.state;
-    const auto policy = state.access_policy();
-    const auto readiness = state.readiness.snapshot();
-    json remote{{"target", state.upstream.display}};
-    if (!readiness.remote_version.empty()) remote["version"] = readiness.remote_version;
-    const auto uptime =
-        std::chrono::duration_cast<std::chrono::seconds>(SteadyClock::now() - state.started);
-    json body{
-        {"version", OLLAMA_PROXY_VERSION},
-        {"listener", state.config.server.host + ":" + std::to_string(state.config.server.port)},
-        {"openai_base_path", state.config.openai.base_path},
-        {"remote", std::move(remote)},
-        {"uptime_seconds", uptime.count()},
-        {"requests_total", state.requests.load(std::memory_order_relaxed)},
-        {"active_exchanges", state.active_exchanges.load(std::memory_order_relaxed)},
-        {"auth", {{"enabled", policy->enabled}, {"keys", keys_json(*policy)}}}};
-    return json_reply(200, body);
-}
-
-// The operator's page: it only talks to its own origin, so everything else is forbidden.
-LocalReply status_page_reply() {
-    LocalReply reply;
-    reply.body = std::string(status_page_html());
-    reply.content_type = "text/html; charset=utf-8";
-    reply.headers = {{"Cache-Control", "no-store"},
-                     {"Content-Security-Policy",
-                      "default-src 'none'; connect-src 'self'; script-src 'unsafe-inline'; "
-                      "style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
-                      "form-action 'none'; frame-ancestors 'none'"},
-                     {"X-Content-Type-Options", "nosniff"},
-                     {"Referrer-Policy", "no-referrer"}};
-    return reply;
-}
-
-LocalReply answer_admin(Worker& worker, std::string_view path) {
-    if (path == "/_proxy/") return status_page_reply();
-    if (path == "/_proxy") {
-        // The page's relative URLs resolve against /_proxy/.
-        LocalReply reply;
-        reply.status = 308;
-        reply.content_type.clear();
-        reply.headers.emplace_back("Location", "/_proxy/");
-        return reply;
-    }
-    if (path == "/_proxy/status") return answer_status(worker);
-    return error_reply(Dialect::ollama, 404,
-                       "no such admin endpoint: " + std::string(path.substr(0, 128)));
-}
-
 }  // namespace
+
+awaitable<std::string> probe_remote(Worker& worker, const TargetPtr& target) {
+    std::string error = co_await probe(worker, target);
+    if (error.empty()) {
+        target->health->record_answer(SteadyClock::now());
+    } else {
+        target->health->record_failure(SteadyClock::now(), error);
+    }
+    co_return error;
+}
 
 bool is_own_endpoint(std::string_view path) {
     return path == health_path || path == ready_path;
@@ -194,8 +118,7 @@ awaitable<LocalReply> answer_own_endpoint(Worker& worker, std::string_view path,
         co_return reply;
     }
     if (path == health_path) co_return json_reply(200, {{"status", "ok"}});
-    if (path == ready_path) co_return co_await answer_ready(worker);
-    co_return answer_admin(worker, path);
+    co_return co_await answer_ready(worker);
 }
 
 }  // namespace ollama_proxy

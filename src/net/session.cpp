@@ -1,5 +1,6 @@
 #include "net/session.hpp"
 
+#include "net/admin_endpoints.hpp"
 #include "net/admission.hpp"
 #include "net/local_reply.hpp"
 #include "net/own_endpoints.hpp"
@@ -14,6 +15,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <spdlog/spdlog.h>
 
 namespace ollama_proxy {
@@ -61,7 +63,9 @@ class Session {
     awaitable<bool> wait_for_request(bool first);
     awaitable<bool> serve(http::request_parser<http::empty_body>& head);
     awaitable<bool> serve_own(http::request_parser<http::empty_body>& head, std::string_view path,
-                              AccessRecord& record, const Admission* admission);
+                              AccessRecord& record);
+    awaitable<bool> serve_admin(http::request_parser<http::empty_body>& head,
+                                const Admission& admission, AccessRecord& record);
     awaitable<bool> serve_gated(http::request_parser<http::empty_body>& head, std::string_view path,
                                 Dialect dialect, AccessRecord& record);
     awaitable<bool> refuse(http::request_parser<http::empty_body>& head, LocalReply reply,
@@ -138,7 +142,7 @@ awaitable<bool> Session::serve(http::request_parser<http::empty_body>& head) {
         co_await send_reply(client_, error_reply(dialect, 400, *error), context,
                             to_steady(timeouts_.client_idle));
     } else if (is_own_endpoint(path)) {
-        keep_alive = co_await serve_own(head, path, record, nullptr);
+        keep_alive = co_await serve_own(head, path, record);
     } else {
         keep_alive = co_await serve_gated(head, path, dialect, record);
     }
@@ -157,7 +161,7 @@ awaitable<bool> Session::serve_gated(http::request_parser<http::empty_body>& hea
             refusal->headers.push_back(header);
         co_return co_await refuse(head, std::move(*refusal), record);
     }
-    if (is_admin_path(path)) co_return co_await serve_own(head, path, record, &admission);
+    if (is_admin_path(path)) co_return co_await serve_admin(head, admission, record);
     const ClientConnection client{client_, buffer_, {slice_.get(), pump_slice_bytes}};
     bool keep_alive = false;
     if (dialect == Dialect::openai) {
@@ -182,20 +186,60 @@ awaitable<bool> Session::refuse(http::request_parser<http::empty_body>& head, Lo
 }
 
 awaitable<bool> Session::serve_own(http::request_parser<http::empty_body>& head,
-                                   std::string_view path, AccessRecord& record,
-                                   const Admission* admission) {
+                                   std::string_view path, AccessRecord& record) {
     const auto& req = head.get();
-    LocalReply reply = co_await answer_own_endpoint(worker_, path, req.method_string());
-    if (admission != nullptr) {
-        for (const auto& header : admission->headers)
-            reply.headers.push_back(header);
-    }
+    const LocalReply reply = co_await answer_own_endpoint(worker_, path, req.method_string());
     // These endpoints take no body; rather than read one, close after answering.
     const bool keep_alive =
         req.keep_alive() && head.is_done() && !state_.draining.load(std::memory_order_relaxed);
     const ReplyContext context{req.version(), keep_alive, req.method() == http::verb::head,
                                record.request_id};
     record.status = reply.status;
+    record.bytes_out = context.head_only ? 0 : reply.body.size();
+    const auto ec = co_await send_reply(client_, reply, context, to_steady(timeouts_.client_idle));
+    co_return keep_alive && !ec;
+}
+
+// The admin surface reads its (small) body whole: its actions take their arguments as JSON.
+awaitable<bool> Session::serve_admin(http::request_parser<http::empty_body>& head,
+                                     const Admission& admission, AccessRecord& record) {
+    http::request_parser<http::string_body> full{std::move(head)};
+    full.body_limit(admin_body_limit);
+    if (!full.is_done()) {
+        client_.expires_after(to_steady(timeouts_.client_idle));
+        auto [ec, n] = co_await http::async_read(client_, buffer_, full, use_tuple);
+        if (ec == http::error::body_limit) {
+            record.status = 413;
+            const ReplyContext context{full.get().version(), false, false, record.request_id};
+            co_await send_reply(client_,
+                                error_reply(Dialect::ollama, 413, "admin request body too large"),
+                                context, to_steady(timeouts_.client_idle));
+            co_return false;
+        }
+        if (ec) {
+            record.outcome = "client-gone";
+            co_return false;
+        }
+    }
+    const auto& req = full.get();
+    const std::string_view target = req.target();
+    const auto question = target.find('?');
+    const std::string_view query =
+        question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
+    const AdminRequest request{req.method_string(),
+                               target_path(target),
+                               query,
+                               req[http::field::content_type],
+                               req.body(),
+                               peer_};
+    LocalReply reply = co_await answer_admin(worker_, request);
+    for (const auto& header : admission.headers)
+        reply.headers.push_back(header);
+    const bool keep_alive = req.keep_alive() && !state_.draining.load(std::memory_order_relaxed);
+    const ReplyContext context{req.version(), keep_alive, req.method() == http::verb::head,
+                               record.request_id};
+    record.status = reply.status;
+    record.bytes_in = req.body().size();
     record.bytes_out = context.head_only ? 0 : reply.body.size();
     const auto ec = co_await send_reply(client_, reply, context, to_steady(timeouts_.client_idle));
     co_return keep_alive && !ec;

@@ -78,47 +78,53 @@ UpstreamTarget make_upstream_target(const RemoteConfig& remote) {
     return target;
 }
 
-awaitable<std::variant<UpstreamPtr, ConnectFailure>> UpstreamPool::connect(
-    net::any_io_executor ex) {
-    const auto& remote = target_.remote;
+awaitable<std::variant<UpstreamPtr, ConnectFailure>> UpstreamPool::connect(net::any_io_executor ex,
+                                                                           TargetPtr target) {
+    const auto& remote = target->remote;
     tcp::resolver resolver(ex);
     auto [rec, endpoints] =
         co_await resolver.async_resolve(remote.host, std::to_string(remote.port), use_tuple);
-    if (rec) co_return failure(target_, "DNS lookup of " + remote.host + " failed:", rec.message());
+    if (rec) co_return failure(*target, "DNS lookup of " + remote.host + " failed:", rec.message());
 
     beast::tcp_stream tcp_stream(ex);
     tcp_stream.expires_after(to_steady(timeouts_.connect));
     auto [cec, endpoint] = co_await tcp_stream.async_connect(endpoints, use_tuple);
-    if (cec) co_return failure(target_, "connect:", describe(cec));
+    if (cec) co_return failure(*target, "connect:", describe(cec));
     tcp_stream.socket().set_option(tcp::no_delay(true));
 
-    if (!target_.tls) {
+    if (!target->tls) {
         tcp_stream.expires_never();
-        co_return std::make_unique<UpstreamConnection>(std::move(tcp_stream));
+        auto connection = std::make_unique<UpstreamConnection>(std::move(tcp_stream));
+        connection->target = std::move(target);
+        co_return connection;
     }
-    TlsStream tls(std::move(tcp_stream), *target_.tls);
+    TlsStream tls(std::move(tcp_stream), *target->tls);
     // SNI is mandatory for hosts behind shared front ends; it is never sent for IP literals.
     if (!is_ip_literal(remote.host) &&
         !SSL_set_tlsext_host_name(tls.native_handle(), remote.host.c_str()))
-        co_return failure(target_, "TLS:", "cannot set server name");
+        co_return failure(*target, "TLS:", "cannot set server name");
     if (!remote.insecure) tls.set_verify_callback(net::ssl::host_name_verification(remote.host));
     auto [hec] = co_await tls.async_handshake(net::ssl::stream_base::client, use_tuple);
-    if (hec) co_return failure(target_, "TLS handshake:", describe_tls_failure(tls, hec));
+    if (hec) co_return failure(*target, "TLS handshake:", describe_tls_failure(tls, hec));
     beast::get_lowest_layer(tls).expires_never();
-    co_return std::make_unique<UpstreamConnection>(std::move(tls));
+    auto connection = std::make_unique<UpstreamConnection>(std::move(tls));
+    connection->target = std::move(target);
+    co_return connection;
 }
 
-awaitable<std::variant<UpstreamPtr, ConnectFailure>> UpstreamPool::acquire(
-    net::any_io_executor ex) {
-    if (auto live = take_live_idle()) co_return std::move(live);
-    co_return co_await connect(ex);
+awaitable<std::variant<UpstreamPtr, ConnectFailure>> UpstreamPool::acquire(net::any_io_executor ex,
+                                                                           TargetPtr target) {
+    if (auto live = take_live_idle(target)) co_return std::move(live);
+    co_return co_await connect(ex, std::move(target));
 }
 
-UpstreamPtr UpstreamPool::take_live_idle() {
+UpstreamPtr UpstreamPool::take_live_idle(const TargetPtr& target) {
     const auto now = SteadyClock::now();
     while (!idle_.empty()) {
         UpstreamPtr candidate = std::move(idle_.back());
         idle_.pop_back();
+        // Connections to a remote the operator switched away from are never used again.
+        if (candidate->target != target) continue;
         if (now - candidate->idle_since > to_steady(timeouts_.pool_idle)) continue;
         // A closed or chattering idle connection shows up as EOF or readable bytes; only a
         // quiet socket is still usable. A connection released a moment ago is taken on trust:

@@ -5,6 +5,7 @@
 
 #include "net/asio.hpp"
 #include "ollama_proxy/config.hpp"
+#include "ops/readiness.hpp"
 
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
@@ -18,6 +19,19 @@ namespace ollama_proxy {
 
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
+// The remote as the transport needs it. Immutable once made; switching remotes at run time makes
+// a new one, and an exchange keeps the one it started with to its end.
+struct UpstreamTarget {
+    RemoteConfig remote;
+    std::string host_header;                 // "host[:port]" as the remote expects it in Host
+    std::string display;                     // "http://host:port/base" for messages
+    std::shared_ptr<net::ssl::context> tls;  // null for http remotes
+    // What exchanges with this remote have shown of its health; a new remote starts unknown.
+    std::shared_ptr<Readiness> health = std::make_shared<Readiness>();
+};
+
+using TargetPtr = std::shared_ptr<const UpstreamTarget>;
+
 struct UpstreamConnection {
     template <class Stream>
     explicit UpstreamConnection(Stream&& s)
@@ -30,6 +44,7 @@ struct UpstreamConnection {
     // header from a broken remote cannot grow it without limit.
     beast::flat_buffer buffer{1 << 20};
     bool reused = false;  // came out of the pool (so a failure may be a stale connection)
+    TargetPtr target;     // the remote it is connected to
     SteadyClock::time_point idle_since{};
 
     beast::tcp_stream& lowest();
@@ -37,14 +52,6 @@ struct UpstreamConnection {
 };
 
 using UpstreamPtr = std::unique_ptr<UpstreamConnection>;
-
-// The remote as the transport needs it: fixed at start-up, shared read-only by every worker.
-struct UpstreamTarget {
-    RemoteConfig remote;
-    std::string host_header;                 // "host[:port]" as the remote expects it in Host
-    std::string display;                     // "http://host:port/base" for messages
-    std::shared_ptr<net::ssl::context> tls;  // null for http remotes
-};
 
 std::shared_ptr<net::ssl::context> make_tls_context(const RemoteConfig& remote);
 UpstreamTarget make_upstream_target(const RemoteConfig& remote);
@@ -56,23 +63,24 @@ struct ConnectFailure {
 
 class UpstreamPool {
   public:
-    UpstreamPool(const UpstreamTarget& target, const TimeoutConfig& timeouts,
-                 std::size_t max_idle = 64)
-        : target_(target), timeouts_(timeouts), max_idle_(max_idle) {}
+    explicit UpstreamPool(const TimeoutConfig& timeouts, std::size_t max_idle = 64)
+        : timeouts_(timeouts), max_idle_(max_idle) {}
 
-    // A live pooled connection if there is one, else a new one.
-    awaitable<std::variant<UpstreamPtr, ConnectFailure>> acquire(net::any_io_executor ex);
+    // A live pooled connection to `target` if there is one, else a new one. Idle connections to
+    // a remote no longer in use are closed on the way.
+    awaitable<std::variant<UpstreamPtr, ConnectFailure>> acquire(net::any_io_executor ex,
+                                                                 TargetPtr target);
     // A fresh connection, never from the pool (used to retry after a stale pooled one).
-    awaitable<std::variant<UpstreamPtr, ConnectFailure>> connect(net::any_io_executor ex);
+    awaitable<std::variant<UpstreamPtr, ConnectFailure>> connect(net::any_io_executor ex,
+                                                                 TargetPtr target);
     // Only for connections whose last exchange ended cleanly at a message boundary.
     void release(UpstreamPtr connection);
     void clear() { idle_.clear(); }
     std::size_t idle_count() const { return idle_.size(); }
 
   private:
-    UpstreamPtr take_live_idle();
+    UpstreamPtr take_live_idle(const TargetPtr& target);
 
-    const UpstreamTarget& target_;
     const TimeoutConfig& timeouts_;
     std::size_t max_idle_;
     std::vector<UpstreamPtr> idle_;  // LIFO: the most recently used is the most likely alive

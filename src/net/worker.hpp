@@ -1,19 +1,20 @@
 // The state of a running daemon. `ProxyState` is shared by every thread (immutable configuration,
-// atomics, and the Responses store, which locks inside); each `Worker` is one thread with its own
-// io_context, connection pool and list of idle client connections, so that a connection and
-// everything it touches stay on one thread.
+// snapshots swapped whole through atomics, and the Responses store, which locks inside); each
+// `Worker` is one thread with its own io_context, connection pool and list of idle client
+// connections, so that a connection and everything it touches stay on one thread.
 #pragma once
 
 #include "net/asio.hpp"
 #include "net/upstream.hpp"
 #include "ollama_proxy/auth/access_policy.hpp"
 #include "ollama_proxy/config.hpp"
+#include "ollama_proxy/daemon.hpp"
 #include "ollama_proxy/openai/response_store.hpp"
-#include "ops/readiness.hpp"
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_set>
 
@@ -22,18 +23,20 @@ namespace ollama_proxy {
 struct ProxyState {
     explicit ProxyState(Config c)
         : config(std::move(c)),
-          upstream(make_upstream_target(config.remote)),
+          upstream(std::make_shared<const UpstreamTarget>(make_upstream_target(config.remote))),
           access(std::make_shared<const auth::AccessPolicy>(config, nullptr)),
           responses(config.responses.store_size,
                     std::chrono::seconds(config.responses.store_ttl_seconds)) {}
 
-    const Config config;  // as started; a reload replaces only the access policy
-    const UpstreamTarget upstream;
+    const Config config;  // as started; a reload replaces the access policy and the remote
+    // The remote: swapped whole by a reload or the status page, read once per exchange.
+    std::atomic<TargetPtr> upstream;
     // Keys, quotas and origins: swapped whole by a reload, read once per request.
     std::atomic<std::shared_ptr<const auth::AccessPolicy>> access;
     openai::ResponseStore responses;  // previous_response_id; locks inside, for every thread
     const SteadyClock::time_point started = SteadyClock::now();
-    Readiness readiness;
+    ConfigSource config_source;  // reads the configuration again; empty when there is none
+    std::mutex reconfiguring;    // one reload or remote switch at a time
     std::atomic<bool> draining{false};
     std::atomic<int> active_exchanges{0};
     std::atomic<std::uint64_t> requests{0};
@@ -43,10 +46,11 @@ struct ProxyState {
     std::shared_ptr<const auth::AccessPolicy> access_policy() const {
         return access.load(std::memory_order_acquire);
     }
+    TargetPtr remote() const { return upstream.load(std::memory_order_acquire); }
 };
 
 struct Worker {
-    explicit Worker(ProxyState& s) : state(s), pool(s.upstream, s.config.timeouts) {}
+    explicit Worker(ProxyState& s) : state(s), pool(s.config.timeouts) {}
 
     ProxyState& state;
     net::io_context ioc{1};

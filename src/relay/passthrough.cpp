@@ -44,6 +44,7 @@ class PassthroughExchange {
         : worker_(worker),
           state_(worker.state),
           timeouts_(worker.state.config.timeouts),
+          target_(worker.state.remote()),
           client_(client.stream),
           client_buffer_(client.buffer),
           slice_(client.slice),
@@ -73,6 +74,7 @@ class PassthroughExchange {
     Worker& worker_;
     ProxyState& state_;
     const TimeoutConfig& timeouts_;
+    const TargetPtr target_;  // the remote as it was when the exchange began
     beast::tcp_stream& client_;
     beast::flat_buffer& client_buffer_;
     std::span<char> slice_;
@@ -95,7 +97,7 @@ awaitable<bool> PassthroughExchange::run(http::request_parser<http::empty_body>&
     const bool wants_continue =
         client_version_ >= 11 && iequals(req_head[http::field::expect], "100-continue");
 
-    TargetVerdict verdict = upstream_target(state_.upstream.remote.base_path, req_head.target());
+    TargetVerdict verdict = upstream_target(target_->remote.base_path, req_head.target());
     if (!verdict.error.empty()) co_return co_await reply_error(400, verdict.error, "refused");
 
     RequestParser request{std::move(head)};
@@ -110,12 +112,12 @@ awaitable<bool> PassthroughExchange::run(http::request_parser<http::empty_body>&
         // Not a conditional expression: GCC 12 miscompiles co_await inside `?:`.
         std::variant<UpstreamPtr, ConnectFailure> acquired;
         if (attempt == 0) {
-            acquired = co_await worker_.pool.acquire(ex);
+            acquired = co_await worker_.pool.acquire(ex, target_);
         } else {
-            acquired = co_await worker_.pool.connect(ex);
+            acquired = co_await worker_.pool.connect(ex, target_);
         }
         if (auto* failure = std::get_if<ConnectFailure>(&acquired)) {
-            state_.readiness.record_failure(SteadyClock::now(), failure->message);
+            target_->health->record_failure(SteadyClock::now(), failure->message);
             co_return co_await reply_error(502, failure->message, "connect-failed");
         }
         UpstreamPtr up = std::move(std::get<UpstreamPtr>(acquired));
@@ -158,7 +160,7 @@ awaitable<bool> PassthroughExchange::run(http::request_parser<http::empty_body>&
             up->close();
             co_return co_await reply_error(
                 502,
-                "remote Ollama at " + state_.upstream.display +
+                "remote Ollama at " + target_->display +
                     " closed the connection while receiving the request: " +
                     sent.write_error.message(),
                 "upstream-write-failed");
@@ -175,7 +177,7 @@ void PassthroughExchange::rewrite_request(http::request<http::buffer_body>& req,
     req.erase(http::field::expect);  // answered here, not forwarded (see send_continue)
     req.target(target);
     req.version(11);
-    req.set(http::field::host, state_.upstream.host_header);
+    req.set(http::field::host, target_->host_header);
     // The proxy's own keys never travel upstream, in either header that may carry them.
     if (admission_.policy->enabled) {
         req.erase(admission_.policy->header);
@@ -184,8 +186,8 @@ void PassthroughExchange::rewrite_request(http::request<http::buffer_body>& req,
     // The proxy answers for origins itself; the remote's own policy would refuse the pages
     // the proxy was configured to allow.
     if (admission_.cross_origin) req.erase(http::field::origin);
-    if (!state_.upstream.remote.api_key.empty())
-        req.set(http::field::authorization, "Bearer " + state_.upstream.remote.api_key);
+    if (!target_->remote.api_key.empty())
+        req.set(http::field::authorization, "Bearer " + target_->remote.api_key);
     // Framing as the parser saw it, whatever the header fields said.
     if (chunked) {
         req.chunked(true);
@@ -249,7 +251,7 @@ awaitable<ResponseOutcome> PassthroughExchange::relay_response_on(Up& up,
 
     const auto now = SteadyClock::now();
     record_.upstream_ttfb = now - record_.started;
-    state_.readiness.record_answer(now);
+    target_->health->record_answer(now);
 
     auto& res = response->get();
     const unsigned status = res.result_int();
@@ -356,19 +358,19 @@ awaitable<bool> PassthroughExchange::finish(UpstreamPtr& up, const ResponseOutco
 }
 
 awaitable<bool> PassthroughExchange::no_response(const error_code& ec) {
-    const std::string& remote = state_.upstream.display;
+    const std::string& remote = target_->display;
     if (ec == beast::error::timeout) {
         const std::string message =
             fmt::format("remote Ollama at {} sent no response within {:g} s", remote,
                         timeouts_.upstream_head.count());
-        state_.readiness.record_failure(SteadyClock::now(), message);
+        target_->health->record_failure(SteadyClock::now(), message);
         co_return co_await reply_error(504, message, "upstream-head-timeout");
     }
     const std::string message =
         is_stale_connection_error(ec)
             ? "remote Ollama at " + remote + " closed the connection without a response"
             : "remote Ollama at " + remote + " sent an invalid response: " + ec.message();
-    state_.readiness.record_failure(SteadyClock::now(), message);
+    target_->health->record_failure(SteadyClock::now(), message);
     co_return co_await reply_error(502, message, "upstream-no-response");
 }
 

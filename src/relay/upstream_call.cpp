@@ -20,6 +20,8 @@ bool is_stale(const error_code& ec) {
 
 }  // namespace
 
+UpstreamCall::UpstreamCall(Worker& worker) : worker_(worker), target_(worker.state.remote()) {}
+
 UpstreamCall::~UpstreamCall() {
     if (up_) up_->close();
 }
@@ -44,25 +46,24 @@ awaitable<std::optional<CallFailure>> UpstreamCall::attempt(std::string_view met
     if (up_) up_->close();
     std::variant<UpstreamPtr, ConnectFailure> acquired;
     if (stale) {
-        acquired = co_await worker_.pool.connect(ex);
+        acquired = co_await worker_.pool.connect(ex, target_);
     } else {
-        acquired = co_await worker_.pool.acquire(ex);
+        acquired = co_await worker_.pool.acquire(ex, target_);
     }
     if (auto* failure = std::get_if<ConnectFailure>(&acquired)) {
-        state.readiness.record_failure(SteadyClock::now(), failure->message);
+        target_->health->record_failure(SteadyClock::now(), failure->message);
         co_return CallFailure{502, failure->message, "connect-failed"};
     }
     up_ = std::move(std::get<UpstreamPtr>(acquired));
 
     // The body is sent from the caller's string (a span), not copied into the message.
     http::request<http::span_body<const char>> req{
-        http::string_to_verb(method), upstream_target(state.upstream.remote.base_path, path).target,
-        11};
-    req.set(http::field::host, state.upstream.host_header);
+        http::string_to_verb(method), upstream_target(target_->remote.base_path, path).target, 11};
+    req.set(http::field::host, target_->host_header);
     req.set(http::field::user_agent, "ollama-proxy/" OLLAMA_PROXY_VERSION);
     req.set(http::field::accept, "application/json, application/x-ndjson");
-    if (!state.upstream.remote.api_key.empty())
-        req.set(http::field::authorization, "Bearer " + state.upstream.remote.api_key);
+    if (!target_->remote.api_key.empty())
+        req.set(http::field::authorization, "Bearer " + target_->remote.api_key);
     if (!body.empty()) {
         req.set(http::field::content_type, "application/json");
         req.body() = {body.data(), body.size()};
@@ -73,7 +74,7 @@ awaitable<std::optional<CallFailure>> UpstreamCall::attempt(std::string_view met
     parser_.emplace();
     parser_->body_limit(boost::none);
     parser_->header_limit(static_cast<std::uint32_t>(state.config.server.max_header_bytes));
-    const std::string& remote = state.upstream.display;
+    const std::string& remote = target_->display;
     const bool reused = up_->reused;
     error_code ec = co_await std::visit(
         [&](auto& stream) -> awaitable<error_code> {
@@ -94,7 +95,7 @@ awaitable<std::optional<CallFailure>> UpstreamCall::attempt(std::string_view met
         },
         up_->stream);
     if (!ec) {
-        state.readiness.record_answer(SteadyClock::now());
+        target_->health->record_answer(SteadyClock::now());
         co_return std::nullopt;
     }
     stale = reused && is_stale(ec);
@@ -102,18 +103,18 @@ awaitable<std::optional<CallFailure>> UpstreamCall::attempt(std::string_view met
     if (ec == beast::error::timeout) {
         message = fmt::format("remote Ollama at {} sent no response within {:g} s", remote,
                               timeouts.upstream_head.count());
-        state.readiness.record_failure(SteadyClock::now(), message);
+        target_->health->record_failure(SteadyClock::now(), message);
         co_return CallFailure{504, message, "upstream-head-timeout"};
     }
     message = is_stale(ec)
                   ? "remote Ollama at " + remote + " closed the connection without a response"
                   : "remote Ollama at " + remote + " sent an invalid response: " + ec.message();
-    if (!stale) state.readiness.record_failure(SteadyClock::now(), message);
+    if (!stale) target_->health->record_failure(SteadyClock::now(), message);
     co_return CallFailure{502, message, "upstream-no-response"};
 }
 
 CallFailure UpstreamCall::body_failure(const error_code& ec) const {
-    const std::string& remote = worker_.state.upstream.display;
+    const std::string& remote = target_->display;
     if (ec == beast::error::timeout) {
         return {504,
                 fmt::format("remote Ollama at {} sent nothing for {:g} s", remote,

@@ -26,7 +26,7 @@ struct CallFailure {
 
 class UpstreamCall {
   public:
-    explicit UpstreamCall(Worker& worker) : worker_(worker) {}
+    explicit UpstreamCall(Worker& worker);
     UpstreamCall(const UpstreamCall&) = delete;
     UpstreamCall& operator=(const UpstreamCall&) = delete;
     ~UpstreamCall();  // a connection not handed back is closed, never pooled
@@ -55,6 +55,7 @@ class UpstreamCall {
     CallFailure body_failure(const error_code& ec) const;
 
     Worker& worker_;
+    const TargetPtr target_;  // the remote as it was when the call was made
     UpstreamPtr up_;
     std::optional<beast::http::response_parser<beast::http::buffer_body>> parser_;
 };
