@@ -9,6 +9,8 @@ packages=(
     # The .deb: CPack computes its Depends with dpkg-shlibdeps (dpkg-dev) after `file` finds the
     # ELF files.
     dpkg-dev file
+    # Headless browser for the status page's e2e test (tests/e2e/status_page.test.mjs).
+    chromium
 )
 
 missing=()

@@ -6,6 +6,7 @@
 #include "ollama_proxy/header_rules.hpp"
 #include "ollama_proxy/text.hpp"
 #include "ops/logging.hpp"
+#include "ops/status_page.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -185,6 +186,30 @@ awaitable<LocalReply> answer_action(Worker& worker, const AdminRequest& request)
     co_return co_await answer_remote_switch(worker, request);
 }
 
+// The operator's page: it only talks to its own origin, so everything else is forbidden.
+LocalReply status_page_reply() {
+    LocalReply reply;
+    reply.body = std::string(status_page_html());
+    reply.content_type = "text/html; charset=utf-8";
+    reply.headers = {{"Cache-Control", "no-store"},
+                     {"Content-Security-Policy",
+                      "default-src 'none'; connect-src 'self'; script-src 'unsafe-inline'; "
+                      "style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+                      "form-action 'none'; frame-ancestors 'none'"},
+                     {"X-Content-Type-Options", "nosniff"},
+                     {"Referrer-Policy", "no-referrer"}};
+    return reply;
+}
+
+// The page's relative URLs resolve against /_proxy/, so /_proxy sends the browser there.
+LocalReply page_redirect() {
+    LocalReply reply;
+    reply.status = 308;
+    reply.content_type.clear();
+    reply.headers.emplace_back("Location", "/_proxy/");
+    return reply;
+}
+
 bool is_action(std::string_view path) {
     return path == "/_proxy/logs/clear" || path == "/_proxy/reload" || path == "/_proxy/recheck" ||
            path == "/_proxy/remote";
@@ -197,6 +222,10 @@ awaitable<LocalReply> answer_admin(Worker& worker, const AdminRequest& request) 
     if (is_action(request.path)) {
         if (request.method != "POST") co_return method_not_allowed("POST");
         co_return co_await answer_action(worker, request);
+    }
+    if (request.path == "/_proxy/" || request.path == "/_proxy") {
+        if (!read) co_return method_not_allowed("GET, HEAD");
+        co_return request.path == "/_proxy" ? page_redirect() : status_page_reply();
     }
     const bool known = request.path == "/_proxy/status" || request.path == "/_proxy/logs";
     if (!known) {

@@ -17,7 +17,7 @@ function fail(message) {
   process.exit(1);
 }
 
-for (const pkg of ['openai', 'ollama']) {
+for (const pkg of ['openai', 'ollama', 'playwright-core']) {
   if (!existsSync(join(here, 'node_modules', pkg, 'package.json'))) {
     fail(
       `the npm package "${pkg}" is not installed in tests/e2e/node_modules; ` +

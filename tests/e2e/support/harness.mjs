@@ -224,9 +224,11 @@ export class FakeOllama {
 }
 
 export class Proxy {
-  constructor(child, port) {
+  constructor(child, port, configFile) {
     this.child = child;
     this.port = port;
+    // The file passed with --config, when the proxy was started with one.
+    this.configFile = configFile;
     this.url = `http://127.0.0.1:${port}`;
     this.openaiURL = `${this.url}/v1`;
   }
@@ -257,24 +259,26 @@ export async function startFake({ intervalMs = 2, args = [] } = {}) {
 //   remote: a FakeOllama, or "host:port" (omit when `config` names the remote)
 //   args:   extra command-line flags
 //   config: an object written as JSON to a temp file and passed with --config
+//   port:   the port to listen on (default 0: one the OS picks)
 //   logLevel: the start-up line ("listening on http://...") is logged at info, so the level
 //             must be info or lower for the port to be found.
-export async function startProxy({ remote, args = [], config, logLevel = 'info' } = {}) {
+export async function startProxy({ remote, args = [], config, port = 0, logLevel = 'info' } = {}) {
   const argv = [];
+  let configFile;
   if (remote !== undefined) {
     argv.push('--remote-host', typeof remote === 'string' ? remote : remote.address);
   }
   if (config !== undefined) {
-    const file = join(makeTempDir(), 'config.json');
-    writeFileSync(file, JSON.stringify(config, null, 2));
-    argv.push('--config', file);
+    configFile = join(makeTempDir(), 'config.json');
+    writeFileSync(configFile, JSON.stringify(config, null, 2));
+    argv.push('--config', configFile);
   }
   // A short drain keeps shutdown quick should a test leave a request in flight.
-  argv.push('--port', '0', '--log-level', logLevel, '--drain-timeout', '2', ...args);
+  argv.push('--port', String(port), '--log-level', logLevel, '--drain-timeout', '2', ...args);
   const child = new Child('ollama-proxy', binary('OLLAMA_PROXY_BIN'), argv);
   try {
     const match = await child.waitFor('stderr', /listening on http:\/\/127\.0\.0\.1:(\d+)/);
-    return new Proxy(child, Number(match[1]));
+    return new Proxy(child, Number(match[1]), configFile);
   } catch (error) {
     await child.stop();
     throw error;
