@@ -149,8 +149,23 @@ LocalReply answer_status(Worker& worker) {
     return json_reply(200, body);
 }
 
+// Prometheus' text exposition format.
+LocalReply answer_metrics(const ProxyState& state) {
+    metrics::ScrapeContext context;
+    context.in_flight_requests = state.active_exchanges.load(std::memory_order_relaxed);
+    context.uptime_seconds =
+        std::chrono::duration<double>(SteadyClock::now() - state.started).count();
+    context.version = OLLAMA_PROXY_VERSION;
+    LocalReply reply;
+    reply.status = 200;
+    reply.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    reply.body = state.metrics.render(context);
+    return reply;
+}
+
 LocalReply answer_admin(Worker& worker, std::string_view path) {
     if (path == "/_proxy/status") return answer_status(worker);
+    if (path == "/metrics") return answer_metrics(worker.state);
     return error_reply(Dialect::ollama, 404,
                        "no such admin endpoint: " + std::string(path.substr(0, 128)));
 }

@@ -8,6 +8,7 @@
 #include "net/upstream.hpp"
 #include "ollama_proxy/auth/access_policy.hpp"
 #include "ollama_proxy/config.hpp"
+#include "ollama_proxy/metrics.hpp"
 #include "ollama_proxy/openai/response_store.hpp"
 #include "ops/readiness.hpp"
 
@@ -25,13 +26,15 @@ struct ProxyState {
           upstream(make_upstream_target(config.remote)),
           access(std::make_shared<const auth::AccessPolicy>(config, nullptr)),
           responses(config.responses.store_size,
-                    std::chrono::seconds(config.responses.store_ttl_seconds)) {}
+                    std::chrono::seconds(config.responses.store_ttl_seconds)),
+          metrics(config.openai.base_path) {}
 
     const Config config;  // as started; a reload replaces only the access policy
     const UpstreamTarget upstream;
     // Keys, quotas and origins: swapped whole by a reload, read once per request.
     std::atomic<std::shared_ptr<const auth::AccessPolicy>> access;
     openai::ResponseStore responses;  // previous_response_id; locks inside, for every thread
+    metrics::Registry metrics;        // /metrics; locks inside, for every thread
     const SteadyClock::time_point started = SteadyClock::now();
     Readiness readiness;
     std::atomic<bool> draining{false};
