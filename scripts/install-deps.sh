@@ -21,11 +21,28 @@ done
 # newer) Node or npm is left as it is.
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+# promtool checks the /metrics text in the integration tests; Debian ships it with the server.
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 sudo=()
 [ "$(id -u)" -eq 0 ] || sudo=(sudo)
 echo "installing: ${missing[*]}" >&2
+
+# The prometheus package would start its server on install. A policy-rc.d that refuses every
+# service start prevents that; one made here is removed again, one already present is kept.
+policy=/usr/sbin/policy-rc.d
+created_policy=""
+remove_policy() {
+    if [ -n "$created_policy" ]; then "${sudo[@]}" rm -f "$created_policy"; fi
+}
+trap remove_policy EXIT
+if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
+    "${sudo[@]}" chmod +x "$policy"
+    created_policy=$policy
+fi
+
 "${sudo[@]}" apt-get update -qq
 DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -15,8 +15,10 @@ namespace ollama_proxy {
 class UsageScanner {
   public:
     void feed(std::string_view bytes);
-    // prompt + completion tokens of the objects completed so far.
-    std::uint64_t tokens() const { return total_; }
+    // Tokens of the objects completed so far: prompt, completion, and both.
+    std::uint64_t prompt_tokens() const { return prompt_total_; }
+    std::uint64_t completion_tokens() const { return completion_total_; }
+    std::uint64_t tokens() const { return prompt_total_ + completion_total_; }
 
   private:
     void on_structural(char c);
@@ -24,7 +26,8 @@ class UsageScanner {
 
     enum class Field { none, prompt, completion };
 
-    std::uint64_t total_ = 0;
+    std::uint64_t prompt_total_ = 0;
+    std::uint64_t completion_total_ = 0;
     std::uint64_t prompt_ = 0;      // of the object being read
     std::uint64_t completion_ = 0;  // of the object being read
     int depth_ = 0;

@@ -72,6 +72,13 @@ json keys_json(const auth::AccessPolicy& policy) {
     return keys;
 }
 
+json requests_by_route(const ProxyState& state) {
+    json routes = json::object();
+    for (const auto& [route, count] : state.metrics.requests_by_route())
+        routes[route] = count;
+    return routes;
+}
+
 LocalReply answer_status(const ProxyState& state) {
     const auto policy = state.access_policy();
     const auto uptime =
@@ -85,10 +92,25 @@ LocalReply answer_status(const ProxyState& state) {
               {"remote", remote_json(*state.remote())},
               {"uptime_seconds", uptime.count()},
               {"requests_total", state.requests.load(std::memory_order_relaxed)},
+              {"requests_by_route", requests_by_route(state)},
               {"active_exchanges", state.active_exchanges.load(std::memory_order_relaxed)},
+              {"active_streams", state.metrics.in_flight_streams()},
               {"auth", {{"enabled", policy->enabled}, {"keys", keys_json(*policy)}}},
               {"logs", {{"capacity", ring ? ring->capacity() : 0}}}};
     return json_reply(200, body);
+}
+
+// Prometheus' text exposition format.
+LocalReply answer_metrics(const ProxyState& state) {
+    metrics::ScrapeContext context;
+    context.in_flight_requests = state.active_exchanges.load(std::memory_order_relaxed);
+    context.uptime_seconds =
+        std::chrono::duration<double>(SteadyClock::now() - state.started).count();
+    context.version = OLLAMA_PROXY_VERSION;
+    LocalReply reply;
+    reply.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    reply.body = state.metrics.render(context);
+    return reply;
 }
 
 // The value of `name` in a query string, if it is there.
@@ -227,7 +249,8 @@ awaitable<LocalReply> answer_admin(Worker& worker, const AdminRequest& request) 
         if (!read) co_return method_not_allowed("GET, HEAD");
         co_return request.path == "/_proxy" ? page_redirect() : status_page_reply();
     }
-    const bool known = request.path == "/_proxy/status" || request.path == "/_proxy/logs";
+    const bool known = request.path == "/_proxy/status" || request.path == "/_proxy/logs" ||
+                       request.path == "/metrics";
     if (!known) {
         co_return error_reply(
             Dialect::ollama, 404,
@@ -235,6 +258,7 @@ awaitable<LocalReply> answer_admin(Worker& worker, const AdminRequest& request) 
     }
     if (!read) co_return method_not_allowed("GET, HEAD");
     if (request.path == "/_proxy/status") co_return answer_status(worker.state);
+    if (request.path == "/metrics") co_return answer_metrics(worker.state);
     co_return answer_logs(request.query);
 }
 

@@ -1,7 +1,7 @@
-// The admin surface under /_proxy, behind the gate (loopback callers, or the admin key): the
-// daemon's live status, the last log lines, and the operator's actions: reload the
-// configuration, re-check the remote, switch to another remote. The status page drives these
-// JSON endpoints; so can scripts.
+// The admin surface behind the gate (loopback callers, or the admin key): /metrics for
+// Prometheus, and under /_proxy the status page with the JSON endpoints it drives (so can
+// scripts): the daemon's live status, the last log lines, and the operator's actions: reload the
+// configuration, re-check the remote, switch to another remote.
 #pragma once
 
 #include "net/asio.hpp"

@@ -151,9 +151,24 @@ std::string refusal_message(const QuotaVerdict& verdict, const std::string& name
     }
 }
 
+metrics::QuotaLimit refused_by(QuotaVerdict::Refusal refusal) {
+    switch (refusal) {
+        case QuotaVerdict::Refusal::requests:
+            return metrics::QuotaLimit::requests;
+        case QuotaVerdict::Refusal::tokens:
+            return metrics::QuotaLimit::tokens;
+        case QuotaVerdict::Refusal::concurrency:
+            return metrics::QuotaLimit::concurrency;
+        case QuotaVerdict::Refusal::none:
+            break;
+    }
+    return metrics::QuotaLimit::none;
+}
+
 LocalReply too_many(const QuotaVerdict& verdict, const std::string& name, Dialect dialect,
                     AccessRecord& record) {
     record.outcome = "rate-limited";
+    record.quota_refusal = refused_by(verdict.refusal);
     const std::uint64_t seconds = auth::retry_after_seconds(verdict.retry_after);
     LocalReply reply =
         dialect_error(dialect, 429, refusal_message(verdict, name, seconds), "rate_limit_exceeded");

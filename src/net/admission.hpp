@@ -31,8 +31,10 @@ class Admission {
     cors::HeaderList headers;   // rate limits and CORS, for every response of the exchange
     bool cross_origin = false;  // the request came from a page the proxy allowed
 
-    // The usage to count while relaying native replies, when the key has a token limit.
-    UsageScanner* usage() { return quota_ && counts_tokens_ ? &usage_ : nullptr; }
+    // Counts the tokens of the successful native replies relayed: for metrics always, and for
+    // the key's quota when it has a token limit.
+    UsageScanner& usage() { return usage_; }
+    const UsageScanner& usage() const { return usage_; }
 
     // Holds a place in the key's quotas until finish() (or destruction).
     void hold(std::shared_ptr<auth::KeyQuota> quota, bool counts_tokens);

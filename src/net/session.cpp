@@ -44,6 +44,26 @@ bool is_loopback_peer(const tcp::socket& socket) {
     return address.is_loopback();
 }
 
+double seconds(SteadyClock::duration d) {
+    return std::chrono::duration<double>(d).count();
+}
+
+void record_metrics(metrics::Registry& registry, const AccessRecord& record) {
+    metrics::Exchange exchange;
+    exchange.path = record.path;
+    exchange.status = record.status;
+    exchange.model = record.model;
+    exchange.key = record.key;
+    exchange.outcome = record.outcome;
+    exchange.duration_seconds = seconds(SteadyClock::now() - record.started);
+    if (record.first_body_at)
+        exchange.first_body_seconds = seconds(*record.first_body_at - record.started);
+    exchange.prompt_tokens = record.prompt_tokens;
+    exchange.completion_tokens = record.completion_tokens;
+    exchange.quota_refusal = record.quota_refusal;
+    registry.record(exchange);
+}
+
 class Session {
   public:
     Session(Worker& worker, tcp::socket socket)
@@ -147,6 +167,7 @@ awaitable<bool> Session::serve(http::request_parser<http::empty_body>& head) {
         keep_alive = co_await serve_gated(head, path, dialect, record);
     }
     write_access_log(record);
+    record_metrics(state_.metrics, record);
     co_return keep_alive;
 }
 
@@ -170,6 +191,8 @@ awaitable<bool> Session::serve_gated(http::request_parser<http::empty_body>& hea
     } else {
         keep_alive = co_await relay_passthrough(worker_, client, head, dialect, admission, record);
     }
+    record.prompt_tokens = admission.usage().prompt_tokens();
+    record.completion_tokens = admission.usage().completion_tokens();
     admission.finish();
     co_return keep_alive;
 }

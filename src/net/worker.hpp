@@ -9,6 +9,7 @@
 #include "ollama_proxy/auth/access_policy.hpp"
 #include "ollama_proxy/config.hpp"
 #include "ollama_proxy/daemon.hpp"
+#include "ollama_proxy/metrics.hpp"
 #include "ollama_proxy/openai/response_store.hpp"
 
 #include <atomic>
@@ -26,7 +27,8 @@ struct ProxyState {
           upstream(std::make_shared<const UpstreamTarget>(make_upstream_target(config.remote))),
           access(std::make_shared<const auth::AccessPolicy>(config, nullptr)),
           responses(config.responses.store_size,
-                    std::chrono::seconds(config.responses.store_ttl_seconds)) {}
+                    std::chrono::seconds(config.responses.store_ttl_seconds)),
+          metrics(config.openai.base_path) {}
 
     const Config config;  // as started; a reload replaces the access policy and the remote
     // The remote: swapped whole by a reload or the status page, read once per exchange.
@@ -34,6 +36,7 @@ struct ProxyState {
     // Keys, quotas and origins: swapped whole by a reload, read once per request.
     std::atomic<std::shared_ptr<const auth::AccessPolicy>> access;
     openai::ResponseStore responses;  // previous_response_id; locks inside, for every thread
+    metrics::Registry metrics;        // /metrics; locks inside, for every thread
     const SteadyClock::time_point started = SteadyClock::now();
     std::string listening;             // "host:port" as bound (the config may have said port 0)
     std::uint16_t listening_port = 0;  // as bound

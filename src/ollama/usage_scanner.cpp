@@ -61,7 +61,10 @@ void UsageScanner::on_structural(char c) {
             break;
         case '}':
         case ']':
-            if (depth_ == 1) total_ += prompt_ + completion_;
+            if (depth_ == 1) {
+                prompt_total_ += prompt_;
+                completion_total_ += completion_;
+            }
             if (depth_ > 0) --depth_;
             pending_ = Field::none;
             break;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "net/asio.hpp"
+#include "ollama_proxy/model_sniffer.hpp"
 #include "ollama_proxy/payload_snippet.hpp"
 #include "ollama_proxy/usage_scanner.hpp"
 
@@ -12,6 +13,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <span>
 
 namespace ollama_proxy {
@@ -35,10 +37,14 @@ inline constexpr std::size_t pump_slice_bytes = 64 * 1024;  // a good size for a
 struct BodyTaps {
     UsageScanner* usage = nullptr;
     PayloadSnippet* snippet = nullptr;
+    ModelSniffer* model = nullptr;
+    std::optional<SteadyClock::time_point>* first_bytes = nullptr;  // set on the first bytes
 
     void feed(std::string_view bytes) const {
+        if (first_bytes != nullptr && !*first_bytes) *first_bytes = SteadyClock::now();
         if (usage != nullptr) usage->feed(bytes);
         if (snippet != nullptr) snippet->feed(bytes);
+        if (model != nullptr && !model->done()) model->feed(bytes);
     }
 };
 

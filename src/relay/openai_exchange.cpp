@@ -321,7 +321,8 @@ awaitable<bool> OpenAIExchange::run_calls(openai::Plan& plan) {
             co_return co_await reply_error(as_api_error(*failure), failure->outcome);
         }
         call.finish();
-        if (auto* usage = admission_.usage()) usage->feed(body);
+        if (!record_.first_body_at) record_.first_body_at = SteadyClock::now();
+        admission_.usage().feed(body);
         bodies.push_back(std::move(body));
     }
     std::string out;
@@ -339,6 +340,7 @@ awaitable<bool> OpenAIExchange::run_calls(openai::Plan& plan) {
 awaitable<bool> OpenAIExchange::run_stream(openai::Plan& plan) {
     openai::StreamTranslator& stream = *plan.stream;
     std::string out;
+    std::optional<metrics::Registry::StreamGuard> streaming;  // while the SSE stream is open
     for (std::size_t i = 0; i < plan.calls.size(); ++i) {
         UpstreamCall call(worker_);
         const auto error = co_await start_call(call, plan.calls[i]);
@@ -351,6 +353,7 @@ awaitable<bool> OpenAIExchange::run_stream(openai::Plan& plan) {
         if (!stream_open_) {
             const bool sent = co_await send_stream_head();
             if (!sent) co_return false;
+            streaming.emplace(state_.metrics.stream_started());
         }
         stream.begin_choice(i);
         const Step step = co_await relay_lines(call, stream);
@@ -398,7 +401,8 @@ awaitable<Step> OpenAIExchange::relay_lines(UpstreamCall& call, openai::StreamTr
             if (step == Step::more) step = stream.on_line(line, out);
         });
         if (!fits) error = upstream_error(502, "remote Ollama sent a stream line over 16 MiB");
-        if (auto* usage = admission_.usage()) usage->feed({slice_.data(), got});
+        if (got > 0 && !record_.first_body_at) record_.first_body_at = SteadyClock::now();
+        admission_.usage().feed({slice_.data(), got});
         if (!out.empty()) {
             const bool sent = co_await send_chunk(out);
             if (!sent) co_return Step::failed;

@@ -86,6 +86,7 @@ class PassthroughExchange {
     bool client_keep_alive_ = false;
     bool is_head_ = false;
     bool request_complete_ = false;  // the client's request body was read to its end
+    ModelSniffer model_;             // the model the request body names, for metrics
 };
 
 awaitable<bool> PassthroughExchange::run(http::request_parser<http::empty_body>& head) {
@@ -129,6 +130,7 @@ awaitable<bool> PassthroughExchange::run(http::request_parser<http::empty_body>&
         }
         const PumpResult sent = co_await send_request(*up, request);
         record_.bytes_in = sent.bytes;
+        if (!model_.model().empty()) record_.model = model_.model();
         request_complete_ = request.is_done();
         if (sent.read_error) {
             up->close();
@@ -222,7 +224,10 @@ awaitable<PumpResult> PassthroughExchange::send_request(UpstreamConnection& up,
                 auto [ec, n] = co_await http::async_write_header(stream, serializer, use_tuple);
                 if (ec) co_return PumpResult{{}, ec, 0};
             }
-            const BodyTaps taps{nullptr, record_.log_payloads ? &record_.request_body : nullptr};
+            const BodyTaps taps{
+                .snippet = record_.log_payloads ? &record_.request_body : nullptr,
+                .model = &model_,
+            };
             co_return co_await pump_body(client_, client_buffer_, request, stream, serializer,
                                          slice_, timeouts, taps);
         },
@@ -275,8 +280,15 @@ awaitable<ResponseOutcome> PassthroughExchange::relay_response_on(Up& up,
         const PumpTimeouts timeouts{to_steady(timeouts_.upstream_idle),
                                     to_steady(timeouts_.client_idle)};
         // Only a successful reply has used tokens worth counting.
-        const BodyTaps taps{status / 100 == 2 ? admission_.usage() : nullptr,
-                            record_.log_payloads ? &record_.response_body : nullptr};
+        const BodyTaps taps{
+            .usage = status / 100 == 2 ? &admission_.usage() : nullptr,
+            .snippet = record_.log_payloads ? &record_.response_body : nullptr,
+            .first_bytes = &record_.first_body_at,
+        };
+        // A chunked or close-delimited reply is a stream (NDJSON, pull progress) for metrics.
+        std::optional<metrics::Registry::StreamGuard> streaming;
+        if (response->chunked() || response->need_eof())
+            streaming.emplace(state_.metrics.stream_started());
         const PumpResult pumped = co_await pump_body(up, up_buffer, *response, client_, serializer,
                                                      slice_, timeouts, taps);
         record_.bytes_out = pumped.bytes;

@@ -128,20 +128,16 @@ describe('status page', { skip: SKIP }, () => {
     await eventually('the uptime to tick', async () => (await textOf('#uptime')) !== uptime, 4_000);
   });
 
-  test('a request through the proxy shows in the logs panel and in requests by route', async (t) => {
+  test('a request through the proxy shows in the logs panel and in requests by route', async () => {
     const { page, proxy } = env;
     const tags = await fetch(`${proxy.url}/api/tags`);
     assert.equal(tags.status, 200);
     await eventually('the /api/tags access line', async () =>
       (await shownLines()).some((line) => line.includes('path=/api/tags')),
     );
-    if ('requests_by_route' in (await status())) {
-      const row = page.locator('#routes-body tr[data-route="/api/tags"]');
-      await eventually('the /api/tags route row', async () => Number(await row.locator('td.num').textContent()) >= 1);
-    } else {
-      t.diagnostic('the status reports no requests_by_route: the page leaves the table out');
-      assert.equal(await page.locator('#routes').isHidden(), true);
-    }
+    const row = page.locator('#routes-body tr[data-route="/api/tags"]');
+    await eventually('the /api/tags route row', async () => Number(await row.locator('td.num').textContent()) >= 1);
+    assert.equal(await page.locator('#active-streams-stat').isHidden(), false);
     assert.ok(Number((await textOf('#requests-total')).replace(/,/g, '')) >= 1);
     // The page's own polls are hidden by default, and shown on request.
     assert.ok(!(await shownLines()).some((line) => /method=GET path=\/_proxy\/logs/.test(line)));
@@ -225,11 +221,9 @@ describe('status page', { skip: SKIP }, () => {
       await eventually('the traffic in the logs', async () =>
         (await shownLines()).some((line) => line.includes('no-such-model') || line.includes('status=404')),
       );
-      if ('requests_by_route' in (await status())) {
-        await eventually('the routes table', async () =>
-          (await page.locator('#routes-body tr[data-route="/v1/chat/completions"]').count()) === 1,
-        );
-      }
+      await eventually('the routes table', async () =>
+        (await page.locator('#routes-body tr[data-route="/v1/chat/completions"]').count()) === 1,
+      );
       await page.screenshot({ path: SCREENSHOT });
       console.log(`status page: screenshot saved to ${SCREENSHOT}`);
     }

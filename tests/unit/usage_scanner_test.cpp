@@ -51,5 +51,23 @@ TEST(UsageScanner, EveryCutOfTheStreamGivesTheSameCount) {
     EXPECT_EQ(bytewise.tokens(), 42u);
 }
 
+TEST(UsageScanner, PromptAndCompletionAreCountedApart) {
+    UsageScanner scanner;
+    scanner.feed(kStream);
+    EXPECT_EQ(scanner.prompt_tokens(), 12u);
+    EXPECT_EQ(scanner.completion_tokens(), 30u);
+    scanner.feed(R"({"prompt_eval_count":7})");
+    EXPECT_EQ(scanner.prompt_tokens(), 19u);
+    EXPECT_EQ(scanner.completion_tokens(), 30u);
+    EXPECT_EQ(scanner.tokens(), 49u);
+    for (std::size_t cut = 0; cut <= kStream.size(); ++cut) {
+        UsageScanner split;
+        split.feed(std::string_view(kStream).substr(0, cut));
+        split.feed(std::string_view(kStream).substr(cut));
+        ASSERT_EQ(split.prompt_tokens(), 12u) << "cut at " << cut;
+        ASSERT_EQ(split.completion_tokens(), 30u) << "cut at " << cut;
+    }
+}
+
 }  // namespace
 }  // namespace ollama_proxy
