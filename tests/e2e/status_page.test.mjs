@@ -232,3 +232,61 @@ describe('status page', { skip: SKIP }, () => {
     assert.equal(await page.locator('#status-error').isHidden(), true);
   });
 });
+
+describe('status page with client keys', { skip: SKIP }, () => {
+  const env = {};
+
+  before(async () => {
+    env.fake = await startFake();
+    env.proxy = await startProxy({
+      config: {
+        remote: { host: '127.0.0.1', port: env.fake.port },
+        auth: {
+          enabled: true,
+          tokens: [
+            { key: 'sk-team-secret', name: 'team', limitPerMinute: 5, limitTokensPerMinute: 1000, maxConcurrent: 3 },
+            { key: 'sk-ci-secret', name: 'ci' },
+          ],
+        },
+      },
+    });
+    env.browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
+    });
+    env.page = await env.browser.newPage();
+  });
+
+  after(async () => {
+    await env.browser?.close();
+    await stopAll();
+  });
+
+  test('shows each key by name with the use of its quotas, never the key', async () => {
+    const { page, proxy } = env;
+    for (let i = 0; i < 2; ++i) {
+      const chat = await fetch(`${proxy.url}/api/chat`, {
+        method: 'POST',
+        headers: { 'x-api-key': 'sk-team-secret' },
+        body: JSON.stringify({ model: 'llama3.2', messages: [{ role: 'user', content: 'hi there' }], stream: false }),
+      });
+      assert.equal(chat.status, 200);
+      await chat.arrayBuffer();
+    }
+    // The page itself needs no key: loopback callers reach the admin surface.
+    await page.goto(`${proxy.url}/_proxy/`);
+    const team = page.locator('#keys-body tr[data-key="team"]');
+    await eventually('the team key row', async () => (await team.count()) === 1);
+    assert.equal(await page.locator('#auth-state').textContent(), 'auth enabled');
+    const cells = await team.locator('td').allTextContents();
+    assert.equal(cells[0], 'team');
+    assert.equal(cells[1], '0 / 3');
+    assert.match(cells[2], /^2 of 5 used/);
+    assert.match(cells[3], /^\d+ of 1,000 used/);
+    assert.notEqual(cells[3].match(/^(\d+)/)[1], '0', 'the tokens of the two replies are counted');
+    const ci = await page.locator('#keys-body tr[data-key="ci"] td').allTextContents();
+    assert.deepEqual(ci.slice(2), ['no limit', 'no limit']);
+    const html = await page.content();
+    assert.ok(!html.includes('sk-team-secret') && !html.includes('sk-ci-secret'));
+  });
+});
