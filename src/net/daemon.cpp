@@ -160,6 +160,13 @@ int run_daemon(const Config& config, ConfigSource reload_source) {
     state->listening_port = acceptor->local_endpoint().port();
     log_start(*state, acceptor->local_endpoint());
 
+    // Each pool belongs to its worker's thread, so each worker drops its own idle connections.
+    state->remote_switched = [&workers] {
+        for (auto& worker : workers) {
+            net::post(worker->ioc,
+                      [w = worker.get()] { w->pool.drop_idle_except(w->state.remote()); });
+        }
+    };
     net::signal_set signals(workers[0]->ioc, SIGINT, SIGTERM, SIGHUP);
     Drainer drainer(*state, workers, *acceptor);
     watch_signals(signals, drainer, *state);

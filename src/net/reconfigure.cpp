@@ -97,7 +97,9 @@ ReloadReport reload_configuration(ProxyState& state) {
     auto previous = state.access_policy();
     state.access.store(std::make_shared<const auth::AccessPolicy>(config, previous.get()),
                        std::memory_order_release);
+    const bool switched = target != state.remote();
     state.upstream.store(std::move(target), std::memory_order_release);
+    if (switched && state.remote_switched) state.remote_switched();
     spdlog::info("reloaded: auth {}, {} key(s), {} extra origin(s)",
                  config.auth.enabled ? "enabled" : "disabled",
                  config.auth.tokens.size() + config.auth.file_tokens.size(),
@@ -129,6 +131,7 @@ SwitchReport switch_remote(ProxyState& state, const RemoteSwitchRequest& request
     const TargetPtr before = state.upstream.exchange(next, std::memory_order_acq_rel);
     spdlog::info("remote switched from {} to {} (asked by {})", before->display, next->display,
                  who);
+    if (state.remote_switched) state.remote_switched();
     if (state.config.config_file.empty()) {
         report.warning =
             "no config file is in use (--config), so the switch lasts until the "

@@ -140,6 +140,10 @@ UpstreamPtr UpstreamPool::take_live_idle(const TargetPtr& target) {
     return nullptr;
 }
 
+void UpstreamPool::drop_idle_except(const TargetPtr& current) {
+    std::erase_if(idle_, [&current](const UpstreamPtr& idle) { return idle->target != current; });
+}
+
 void UpstreamPool::release(UpstreamPtr connection) {
     connection->lowest().expires_never();
     connection->idle_since = SteadyClock::now();

@@ -76,6 +76,8 @@ class UpstreamPool {
     // Only for connections whose last exchange ended cleanly at a message boundary.
     void release(UpstreamPtr connection);
     void clear() { idle_.clear(); }
+    // Closes the idle connections to any remote but `current` (after a switch of remotes).
+    void drop_idle_except(const TargetPtr& current);
     std::size_t idle_count() const { return idle_.size(); }
 
   private:

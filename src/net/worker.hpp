@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -41,7 +42,8 @@ struct ProxyState {
     std::string listening;             // "host:port" as bound (the config may have said port 0)
     std::uint16_t listening_port = 0;  // as bound
     ConfigSource config_source;        // reads the configuration again; empty when there is none
-    std::mutex reconfiguring;          // one reload or remote switch at a time
+    std::function<void()> remote_switched;  // tells every worker, to close idle connections
+    std::mutex reconfiguring;               // one reload or remote switch at a time
     std::atomic<bool> draining{false};
     std::atomic<int> active_exchanges{0};
     std::atomic<std::uint64_t> requests{0};

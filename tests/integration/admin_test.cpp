@@ -168,6 +168,17 @@ TEST_F(Admin, AStreamInFlightFinishesOnTheRemoteItStartedWith) {
     EXPECT_TRUE(second_->last_request("/api/tags"));
 }
 
+TEST_F(Admin, TheOldRemotesIdleConnectionsAreClosedAtTheSwitch) {
+    proxy_ = Proxy::start_for(*first_, {"--threads", "2"});
+    for (int i = 0; i < 4; ++i)
+        ASSERT_EQ(get("/api/tags").status(), 200);
+    // The count includes the connection that asks for it.
+    ASSERT_GE(first_->stats()["active_connections"].get<int>(), 2);  // pooled, kept alive
+    ASSERT_EQ(switch_to(*second_).status(), 200);
+    EXPECT_TRUE(wait_until([&] { return first_->stats()["active_connections"] == 1; }, scaled(3s)))
+        << first_->stats();
+}
+
 TEST_F(Admin, ACommandLineRemoteThatWouldWinOverTheFileIsPointedOut) {
     start_with_config(remote_config(*first_), {"--remote-host", first_->address()});
     const Response switched = switch_to(*second_);
