@@ -248,32 +248,12 @@ bool Reader::escape(std::string& out) {
     return true;
 }
 
-// One multi-byte UTF-8 character, validated as RFC 3629 requires: no overlong forms, no
-// surrogates, nothing above U+10FFFF.
+// One multi-byte UTF-8 character, validated as RFC 3629 requires.
 bool Reader::utf8_sequence(std::string& out) {
-    const auto byte = [this](std::ptrdiff_t i) { return static_cast<unsigned char>(at_[i]); };
-    const unsigned char lead = byte(0);
-    std::ptrdiff_t length = 0;
-    unsigned char low = 0x80, high = 0xBF;  // allowed range of the second byte
-    if (lead >= 0xC2 && lead <= 0xDF) {
-        length = 2;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-        length = 3;
-        if (lead == 0xE0) low = 0xA0;
-        if (lead == 0xED) high = 0x9F;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-        length = 4;
-        if (lead == 0xF0) low = 0x90;
-        if (lead == 0xF4) high = 0x8F;
-    } else {
-        return false;
-    }
-    if (end_ - at_ < length || byte(1) < low || byte(1) > high) return false;
-    for (std::ptrdiff_t i = 2; i < length; ++i) {
-        if (byte(i) < 0x80 || byte(i) > 0xBF) return false;
-    }
+    const std::size_t length = utf8_char_length({at_, static_cast<std::size_t>(end_ - at_)});
+    if (length < 2) return false;
     out.append(at_, at_ + length);
-    at_ += length;
+    at_ += static_cast<std::ptrdiff_t>(length);
     return true;
 }
 

@@ -1,6 +1,7 @@
 #include "ollama_proxy/metrics.hpp"
 
 #include "ollama_proxy/target_path.hpp"
+#include "ollama_proxy/text.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -176,7 +177,17 @@ UpstreamError classify_upstream_error(std::string_view outcome, unsigned status,
 std::string escape_label_value(std::string_view value) {
     std::string out;
     out.reserve(value.size());
-    for (const char c : value) {
+    while (!value.empty()) {
+        // Prometheus refuses a whole scrape over one label that is not UTF-8, and a model name
+        // comes from whatever a client sent.
+        const std::size_t length = utf8_char_length(value);
+        if (length != 1) {
+            out += length == 0 ? std::string_view("\xEF\xBF\xBD") : value.substr(0, length);
+            value.remove_prefix(std::max<std::size_t>(length, 1));
+            continue;
+        }
+        const char c = value.front();
+        value.remove_prefix(1);
         switch (c) {
             case '\\':
                 out += "\\\\";

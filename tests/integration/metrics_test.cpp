@@ -209,6 +209,9 @@ TEST_F(Metrics, PromtoolAcceptsTheText) {
     ASSERT_EQ(native_chat(true).status(), 200);
     send(make_request("GET", "/api/tags", {{"x-api-key", "sk-one"}}));
     send(make_request("GET", "/api/tags", {{"x-api-key", "sk-one"}}));
+    // A model name that is not UTF-8 (the remote refuses it) must not spoil the whole scrape.
+    send(make_request("POST", "/api/chat", {{"x-api-key", "sk-team"}},
+                      "{\"model\":\"bad\xff\xfename\",\"messages\":[]}"));
     const std::string promtool = find_promtool();
     if (promtool.empty()) {
         const char* ci = std::getenv("CI");

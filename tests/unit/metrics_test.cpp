@@ -89,6 +89,17 @@ TEST(RouteTable, OpenAIRoutesFollowTheConfiguredBasePath) {
     EXPECT_EQ(root.name(root.classify("/metrics")), "/metrics");
 }
 
+TEST(Metrics, LabelValuesAreValidUtf8WhateverTheClientSent) {
+    EXPECT_EQ(escape_label_value("mod\xC3\xA8le-\xE6\xA8\xA1\xE5\x9E\x8B"),
+              "mod\xC3\xA8le-\xE6\xA8\xA1\xE5\x9E\x8B");
+    // Each byte that starts no valid character becomes U+FFFD.
+    EXPECT_EQ(escape_label_value("bad\xFF\xFEname"), "bad\xEF\xBF\xBD\xEF\xBF\xBDname");
+    EXPECT_EQ(escape_label_value("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong '/'
+    EXPECT_EQ(escape_label_value("\xED\xA0\x80"),                           // a surrogate
+              "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+    EXPECT_EQ(escape_label_value("cut\xE6\xA8"), "cut\xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
 TEST(Metrics, LabelValuesAreEscaped) {
     EXPECT_EQ(escape_label_value("plain:1b"), "plain:1b");
     EXPECT_EQ(escape_label_value("a\\b\"c\nd"), "a\\\\b\\\"c\\nd");
