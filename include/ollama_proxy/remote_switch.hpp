@@ -31,6 +31,10 @@ ParseResult<RemoteSwitchRequest> parse_remote_switch(std::string_view body,
 ParseResult<std::string> config_with_remote(std::string_view file_text,
                                             const RemoteSwitchRequest& request);
 
+// Writes the new remote into the config file at `path` (read, rewritten, replaced atomically);
+// the problem when it could not be done.
+std::optional<std::string> save_remote(const std::string& path, const RemoteSwitchRequest& request);
+
 // Replaces the file at `path` (through a symlink, its target) with `content` so that a reader
 // sees the old or the new text, never a mix: a sibling temporary file with the old file's mode,
 // written, synced and renamed over it. The problem, when there is one.

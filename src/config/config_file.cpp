@@ -58,19 +58,6 @@ std::string describe(const json::parse_error& error) {
     return "invalid JSON at byte " + std::to_string(error.byte) + " " + message;
 }
 
-// Returns 0 or the errno of the failure, taken before closing can overwrite it.
-int read_file(const std::string& path, std::string& text) {
-    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
-                                                               &std::fclose);
-    if (!file) return errno;
-    char buffer[8192];
-    std::size_t count = 0;
-    while ((count = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) {
-        text.append(buffer, count);
-    }
-    return std::ferror(file.get()) != 0 ? errno : 0;
-}
-
 bool is_section(std::string_view name) {
     const std::string prefix = std::string(name) + ".";
     return std::any_of(all().begin(), all().end(), [&prefix](const Setting& setting) {
@@ -97,6 +84,18 @@ std::optional<std::string> collect(const json& object, const std::string& prefix
 }
 
 }  // namespace
+
+int read_file(const std::string& path, std::string& text) {
+    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
+                                                               &std::fclose);
+    if (!file) return errno;
+    char buffer[8192];
+    std::size_t count = 0;
+    while ((count = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) {
+        text.append(buffer, count);
+    }
+    return std::ferror(file.get()) != 0 ? errno : 0;
+}
 
 std::vector<std::string> known_names() {
     std::vector<std::string> names;

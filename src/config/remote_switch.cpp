@@ -1,5 +1,7 @@
 #include "ollama_proxy/remote_switch.hpp"
 
+#include "config/settings.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -90,6 +92,16 @@ ParseResult<std::string> config_with_remote(std::string_view file_text,
     if (request.key_change == ApiKeyChange::set) remote["apiKey"] = next.api_key;
     if (request.key_change == ApiKeyChange::clear) remote.erase("apiKey");
     return {doc.dump(2) + "\n", {}};
+}
+
+std::optional<std::string> save_remote(const std::string& path,
+                                       const RemoteSwitchRequest& request) {
+    std::string text;
+    if (const int error = settings::read_file(path, text); error != 0)
+        return "cannot read " + path + ": " + std::strerror(error);
+    auto rewritten = config_with_remote(text, request);
+    if (!rewritten.ok()) return path + ": " + rewritten.error;
+    return write_file_atomically(path, *rewritten.value);
 }
 
 std::optional<std::string> write_file_atomically(const std::string& path,

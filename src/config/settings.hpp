@@ -72,6 +72,10 @@ std::optional<ConfigError> apply_layer(Config& config, const Layer& layer);
 // Reads a JSON config file into a layer.
 std::variant<Layer, ConfigError> read_config_file(const std::string& path);
 
+// Reads the whole file into `text`; 0, or the errno of the failure (taken before closing can
+// overwrite it).
+int read_file(const std::string& path, std::string& text);
+
 // Parses JSON text with a nesting bound. The error names the byte position and the reason but
 // never echoes the text, which may hold a secret.
 ParseResult<nlohmann::json> parse_json(std::string_view text);

@@ -19,12 +19,6 @@ using nlohmann::json;
 
 constexpr std::size_t kMaxLinesPerRead = 5000;
 
-LocalReply method_not_allowed(std::string_view allowed) {
-    LocalReply reply = error_reply(Dialect::ollama, 405, "method not allowed");
-    reply.headers.emplace_back("Allow", std::string(allowed));
-    return reply;
-}
-
 double seconds_since(SteadyClock::time_point then) {
     const std::chrono::duration<double> age = SteadyClock::now() - then;
     return static_cast<double>(static_cast<long long>(age.count() * 10)) / 10;  // 0.1 s steps

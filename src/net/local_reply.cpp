@@ -28,6 +28,12 @@ LocalReply json_reply(unsigned status, const nlohmann::json& body) {
     return reply;
 }
 
+LocalReply method_not_allowed(std::string_view allowed) {
+    LocalReply reply = error_reply(Dialect::ollama, 405, "method not allowed");
+    reply.headers.emplace_back("Allow", std::string(allowed));
+    return reply;
+}
+
 awaitable<error_code> send_reply(beast::tcp_stream& client, const LocalReply& reply,
                                  const ReplyContext& context, SteadyClock::duration timeout) {
     // The body is written from the reply itself (a span), not copied into the message.

@@ -25,6 +25,8 @@ struct LocalReply {
 
 LocalReply error_reply(Dialect dialect, unsigned status, std::string_view message);
 LocalReply json_reply(unsigned status, const nlohmann::json& body);
+// 405, with the Allow field naming the methods the path takes.
+LocalReply method_not_allowed(std::string_view allowed);
 
 struct ReplyContext {
     unsigned version = 11;    // the request's HTTP version (10 or 11)

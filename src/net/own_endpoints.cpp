@@ -114,11 +114,7 @@ bool is_own_endpoint(std::string_view path) {
 
 awaitable<LocalReply> answer_own_endpoint(Worker& worker, std::string_view path,
                                           std::string_view method) {
-    if (method != "GET" && method != "HEAD") {
-        LocalReply reply = error_reply(Dialect::ollama, 405, "method not allowed");
-        reply.headers.emplace_back("Allow", "GET, HEAD");
-        co_return reply;
-    }
+    if (method != "GET" && method != "HEAD") co_return method_not_allowed("GET, HEAD");
     if (path == health_path) co_return json_reply(200, {{"status", "ok"}});
     co_return co_await answer_ready(worker);
 }

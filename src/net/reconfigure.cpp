@@ -7,9 +7,6 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include <fstream>
-#include <sstream>
-
 namespace ollama_proxy {
 namespace {
 
@@ -32,24 +29,6 @@ std::variant<TargetPtr, std::string> make_target(const RemoteConfig& remote) {
     } catch (const std::exception& e) {
         return "cannot set up TLS for " + remote_display(remote) + ": " + e.what();
     }
-}
-
-std::optional<std::string> read_file(const std::string& path, std::string& text) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return "cannot read " + path;
-    std::ostringstream content;
-    content << in.rdbuf();
-    text = content.str();
-    return std::nullopt;
-}
-
-// Writes the new remote into the config file; the problem when it could not be done.
-std::optional<std::string> persist(const std::string& path, const RemoteSwitchRequest& request) {
-    std::string text;
-    if (auto problem = read_file(path, text)) return problem;
-    auto rewritten = config_with_remote(text, request);
-    if (!rewritten.ok()) return path + ": " + rewritten.error;
-    return write_file_atomically(path, *rewritten.value);
 }
 
 // After a write-back: what a reload or restart would now pick, when that is not the new remote.
@@ -138,7 +117,7 @@ SwitchReport switch_remote(ProxyState& state, const RemoteSwitchRequest& request
             "daemon restarts or reloads";
         return report;
     }
-    if (auto problem = persist(state.config.config_file, request)) {
+    if (auto problem = save_remote(state.config.config_file, request)) {
         report.warning = "the switch lasts until the daemon restarts or reloads: " + *problem;
         spdlog::warn("remote switch not saved: {}", *problem);
         return report;

@@ -188,5 +188,23 @@ TEST_F(AtomicWrite, AFileThatCannotBeWrittenIsReportedWithItsPath) {
     EXPECT_EQ(entries(), 0u);
 }
 
+TEST_F(AtomicWrite, SaveRemoteRewritesTheFileOrSaysWhyNot) {
+    const fs::path file = dir_ / "config.json";
+    std::ofstream(file) << R"({"log": {"level": "debug"}, "remote": {"host": "old"}})";
+    const auto request = accepted(R"({"url": "http://new:1234"})");
+    EXPECT_EQ(save_remote(file.string(), request), std::nullopt);
+    const json saved = json::parse(read(file));
+    EXPECT_EQ(saved["remote"]["host"], "new");
+    EXPECT_EQ(saved["log"]["level"], "debug");
+
+    const auto missing = save_remote((dir_ / "gone.json").string(), request);
+    ASSERT_TRUE(missing.has_value());
+    EXPECT_NE(missing->find("cannot read"), std::string::npos) << *missing;
+    std::ofstream(file, std::ios::trunc) << "[]";
+    const auto not_object = save_remote(file.string(), request);
+    ASSERT_TRUE(not_object.has_value());
+    EXPECT_EQ(read(file), "[]");
+}
+
 }  // namespace
 }  // namespace ollama_proxy
